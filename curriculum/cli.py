@@ -1,0 +1,183 @@
+"""The command line: parse flags, call the library, print. Only this module
+prints; the library logs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import CurriculumError
+from .render import FORMATS
+
+log = logging.getLogger("curriculum")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        # Every user error exits 1, command-line mistakes included.
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2027-01-11, got {text!r}") from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive number of hours, got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="curriculum", description="Tailored ML upskilling paths, published as syllabi.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="say more about what happens")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    def catalog_options(sub):
+        sub.add_argument(
+            "--modules", action="append", type=Path, default=[], metavar="DIR",
+            help="catalog folder; repeat to merge, later ids replace earlier (default: built-in catalog)",
+        )
+
+    def render_options(sub, default_formats):
+        sub.add_argument(
+            "--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
+            help=f"output formats: {', '.join(FORMATS)} (default: {' '.join(default_formats)})",
+        )
+        sub.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
+                         help="folder of templates that override the built-in ones")
+        sub.add_argument("--hours-per-week", type=_positive, default=5.0, metavar="H",
+                         help="study hours per week (default: 5)")
+        sub.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1")
+
+    validate = commands.add_parser("validate", help="check a catalog and report every problem")
+    catalog_options(validate)
+
+    path = commands.add_parser("path", help="one tailored syllabus for a role and company size")
+    path.add_argument("--role", required=True)
+    path.add_argument("--size", required=True)
+    path.add_argument("--knows", action="extend", nargs="+", default=[], metavar="ID",
+                      help="modules already known (their prerequisites count as known too)")
+    path.add_argument("--goal", dest="goals", action="extend", nargs="+", default=[], metavar="ID",
+                      help="extra modules to reach")
+    catalog_options(path)
+    render_options(path, ("md", "html"))
+    path.add_argument("-o", "--output", default="output", metavar="DIR",
+                      help="output folder, or - for stdout (one format) (default: output)")
+
+    build = commands.add_parser("build", help="every role x size syllabus and an index (the main job)")
+    catalog_options(build)
+    render_options(build, ("md", "html"))
+    build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
+                       help="output folder (default: output)")
+
+    listing = commands.add_parser("list", help="list roles, sizes or modules")
+    listing.add_argument("what", choices=("roles", "sizes", "modules"))
+    catalog_options(listing)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("curriculum: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    try:
+        return _COMMANDS[args.command](args)
+    except CurriculumError as exc:
+        for problem in exc.problems:
+            print(problem if problem.path else f"curriculum: error: {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("curriculum: interrupted; the output folder was left as it was", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`| head`); nothing to report
+        return 1
+    finally:
+        log.removeHandler(handler)
+
+
+def _validate(args) -> int:
+    from .pipeline import load
+
+    loaded = load(args.modules)
+    catalog = loaded.catalog
+    if not args.quiet:
+        print(
+            f"ok: {len(catalog.modules)} modules, {loaded.graph.number_of_edges()} prerequisite links, "
+            f"{len(catalog.roles)} roles, {len(catalog.sizes)} sizes"
+        )
+    return 0
+
+
+def _path(args) -> int:
+    from .model import Profile
+    from .pipeline import path, path_pages
+
+    profile = Profile(
+        role=args.role, size=args.size, knows=tuple(args.knows), goals=tuple(args.goals),
+        hours_per_week=args.hours_per_week, start=args.start,
+    )
+    formats = tuple(dict.fromkeys(args.formats or ("md", "html")))
+    if args.output == "-":
+        if len(formats) != 1:
+            raise CurriculumError("-o - writes to stdout and takes exactly one --format")
+        _, pages = path_pages(profile, args.modules, formats, args.templates)
+        sys.stdout.write(next(iter(pages.values())))
+        sys.stdout.flush()
+        return 0
+    written = path(profile, args.modules, Path(args.output), formats, args.templates)
+    _report(args, written, args.output)
+    return 0
+
+
+def _build(args) -> int:
+    from .pipeline import build
+
+    formats = tuple(dict.fromkeys(args.formats or ("md", "html")))
+    written = build(args.modules, args.output, formats, args.templates, args.hours_per_week, args.start)
+    _report(args, written, args.output)
+    return 0
+
+
+def _list(args) -> int:
+    from .pipeline import load
+
+    catalog = load(args.modules).catalog
+    if args.what == "roles":
+        rows = [(r.id, r.title) for r in catalog.roles.values()]
+    elif args.what == "sizes":
+        rows = [(s.id, s.title) for s in catalog.sizes.values()]
+    else:
+        rows = [
+            (m.id, f"{m.hours:g}h", m.level, m.stage or "-", m.title) for m in catalog.modules.values()
+        ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)] if rows else []
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    return 0
+
+
+def _report(args, written: list[str], out_dir) -> None:
+    if not args.quiet:
+        print(f"wrote {len(written)} file(s) to {out_dir}/")
+
+
+_COMMANDS = {"validate": _validate, "path": _path, "build": _build, "list": _list}

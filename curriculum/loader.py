@@ -1,0 +1,333 @@
+"""Load stage: catalog directories of YAML files -> a validated `Catalog`.
+
+Every problem found is collected and reported together as one `ProblemList`,
+each located by file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import resources
+from .errors import CurriculumError, did_you_mean, raise_if_any
+from .model import ALL_ROLES, Catalog, Location, Module, Resource, Role, Size
+from .yamlread import YamlDocument, read_yaml
+
+log = logging.getLogger(__name__)
+
+# A file with this name at the root of a catalog holds its roles, sizes and
+# "why this path" texts instead of modules.
+SETTINGS_FILE = "catalog.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def load_catalog(module_dirs: Sequence[Path] | None = None) -> Catalog:
+    """Load and merge catalogs in order; no directories means the built-in one.
+
+    The built-in roles and sizes are always known; a catalog's own
+    `catalog.yaml` adds to them or replaces them by id.
+    """
+    builtin = resources.builtin_modules_dir()
+    dirs = [Path(d) for d in module_dirs] if module_dirs else [builtin]
+    problems: list[CurriculumError] = []
+
+    settings_dirs = [builtin] + [d for d in dirs if d.resolve() != builtin.resolve()]
+    roles: dict[str, Role] = {}
+    sizes: dict[str, Size] = {}
+    path_why: dict[tuple[str, str], tuple[str, Location]] = {}
+    for directory in settings_dirs:
+        settings = directory / SETTINGS_FILE
+        if settings.is_file():
+            _load_settings(settings, roles, sizes, path_why, problems)
+
+    modules: dict[str, Module] = {}
+    for directory in dirs:
+        for module in _load_directory(directory, problems):
+            previous = modules.get(module.id)
+            if previous is not None:
+                log.info(
+                    "%s:%d: module '%s' replaces the one in %s",
+                    module.location.path, module.location.line, module.id, previous.location.path,
+                )
+            modules[module.id] = module
+
+    problems += _check_audiences(modules.values(), roles, sizes)
+    for (role, size), (_, where) in sorted(path_why.items()):
+        if role not in roles:
+            problems.append(_unknown("role", role, roles, where))
+        if size not in sizes:
+            problems.append(_unknown("size", size, sizes, where))
+    raise_if_any(problems)
+    return Catalog(
+        modules=dict(sorted(modules.items())),
+        roles=dict(sorted(roles.items())),
+        sizes=dict(sorted(sizes.items())),
+        path_why={key: why for key, (why, _) in sorted(path_why.items())},
+    )
+
+
+def _load_directory(directory: Path, problems: list[CurriculumError]) -> list[Module]:
+    if not directory.is_dir():
+        problems.append(CurriculumError("catalog directory not found", directory))
+        return []
+    seen: dict[str, Module] = {}
+    for path in _catalog_files(directory, problems):
+        try:
+            document = read_yaml(path)
+        except CurriculumError as exc:
+            problems.append(exc)
+            continue
+        for module in _modules_from(document, problems):
+            first = seen.get(module.id)
+            if first is not None:
+                problems.append(CurriculumError(
+                    f"duplicate module id '{module.id}' (first defined at "
+                    f"{first.location.path}:{first.location.line})",
+                    module.location.path, module.location.line,
+                ))
+                continue
+            seen[module.id] = module
+    return list(seen.values())
+
+
+def _catalog_files(directory: Path, problems: list[CurriculumError]) -> list[Path]:
+    """YAML files under `directory`, recursively, in sorted order.
+
+    Hidden files and folders are skipped; symbolic links are followed only
+    when they stay inside the catalog.
+    """
+    root = directory.resolve()
+    found: list[Path] = []
+    for current, subdirs, files in os.walk(directory, followlinks=False):
+        current_path = Path(current)
+        kept = []
+        for name in sorted(subdirs):
+            sub = current_path / name
+            if name.startswith("."):
+                continue
+            if sub.is_symlink():
+                if _escapes(sub, root):
+                    problems.append(CurriculumError("symbolic link points outside the catalog; not followed", sub))
+                    continue
+            kept.append(name)
+        subdirs[:] = kept
+        for name in sorted(files):
+            path = current_path / name
+            if name.startswith(".") or not name.endswith(YAML_SUFFIXES):
+                continue
+            if current_path == directory and name == SETTINGS_FILE:
+                continue
+            if path.is_symlink() and _escapes(path, root):
+                problems.append(CurriculumError("symbolic link points outside the catalog; not followed", path))
+                continue
+            found.append(path)
+    return sorted(found)
+
+
+def _escapes(path: Path, root: Path) -> bool:
+    return not path.resolve().is_relative_to(root)
+
+
+def _modules_from(document: YamlDocument, problems: list[CurriculumError]) -> list[Module]:
+    data = document.data
+    if isinstance(data, dict):
+        items = [((), data)]
+    elif isinstance(data, list):
+        items = [((index,), item) for index, item in enumerate(data)]
+    else:
+        problems.append(CurriculumError(
+            f"expected a module (a mapping) or a list of modules, found {_type_name(data)}",
+            document.path, document.line_of(()),
+        ))
+        return []
+    modules = []
+    for prefix, item in items:
+        errors = [
+            CurriculumError(message, document.path, document.line_of(prefix + tuple(where)))
+            for where, message in schema_errors(item, "module")
+        ]
+        if not errors and not math.isfinite(item["hours"]):
+            errors.append(CurriculumError("'hours' must be a finite number", document.path, document.line_of(prefix + ("hours",))))
+        if errors:
+            problems.extend(errors)
+            continue
+        lines = {
+            key[len(prefix):]: line for key, line in document.lines.items()
+            if key[: len(prefix)] == prefix and 0 < len(key) - len(prefix) <= 2
+        }
+        modules.append(_module(item, Location(str(document.path), document.line_of(prefix)), lines))
+    return modules
+
+
+def _module(data: dict[str, Any], location: Location, lines: dict[tuple, int]) -> Module:
+    return Module(
+        id=data["id"],
+        title=data["title"],
+        hours=float(data["hours"]),
+        level=data["level"],
+        location=location,
+        prerequisites=tuple(dict.fromkeys(data.get("prerequisites", ()))),
+        stage=data.get("stage"),
+        roles=tuple(dict.fromkeys(data.get("roles", ()))),
+        sizes=tuple(dict.fromkeys(data.get("sizes", ()))),
+        summary=data.get("summary", ""),
+        description=data.get("description", ""),
+        outcomes=tuple(data.get("outcomes", ())),
+        exercise=data.get("exercise", ""),
+        assessment=data.get("assessment", ""),
+        standard_models=tuple(data.get("standard_models", ())),
+        resources=tuple(
+            Resource(r["title"], r["url"], r["kind"], float(r["hours"]) if "hours" in r else None)
+            for r in data.get("resources", ())
+        ),
+        tags=tuple(data.get("tags", ())),
+        lines=lines,
+    )
+
+
+def _load_settings(path, roles, sizes, path_why, problems) -> None:
+    try:
+        document = read_yaml(path)
+    except CurriculumError as exc:
+        problems.append(exc)
+        return
+    errors = [
+        CurriculumError(message, path, document.line_of(tuple(where)))
+        for where, message in schema_errors(document.data, "catalog")
+    ]
+    if errors:
+        problems.extend(errors)
+        return
+    for item in document.data.get("roles", ()):
+        roles[item["id"]] = Role(item["id"], item["title"], item.get("description", ""), item.get("why", ""))
+    for item in document.data.get("sizes", ()):
+        sizes[item["id"]] = Size(item["id"], item["title"], item.get("description", ""), item.get("why", ""))
+    for index, item in enumerate(document.data.get("paths", ())):
+        where = Location(str(path), document.line_of(("paths", index)))
+        path_why[(item["role"], item["size"])] = (item["why"], where)
+
+
+def _check_audiences(modules: Iterable[Module], roles, sizes) -> list[CurriculumError]:
+    problems = []
+    for module in modules:
+        for index, role in enumerate(module.roles):
+            if role != ALL_ROLES and role not in roles:
+                problems.append(_unknown("role", role, roles, _at(module, "roles", index)))
+        for index, size in enumerate(module.sizes):
+            if size not in sizes:
+                problems.append(_unknown("size", size, sizes, _at(module, "sizes", index)))
+    return problems
+
+
+def _at(module: Module, *key) -> Location:
+    return Location(module.location.path, module.line_of(*key))
+
+
+def _unknown(kind: str, value: str, known: Iterable[str], where: Location) -> CurriculumError:
+    return CurriculumError(
+        f"unknown {kind} '{value}'{did_you_mean(value, known)}", where.path, where.line
+    )
+
+
+# --- JSON Schema validation -------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _validator(kind: str):
+    import jsonschema  # deferred: only loading a catalog needs it
+
+    schema = json.loads(resources.schema_path(kind).read_text(encoding="utf-8"))
+    if kind == "module":
+        # Validate one module at a time so error paths are relative to it.
+        schema = {**schema, "$ref": "#/$defs/module"}
+        del schema["oneOf"]
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_errors(instance: Any, kind: str) -> list[tuple[list, str]]:
+    """(data path, message) for each schema violation, in document order."""
+    errors = []
+    for error in _validator(kind).iter_errors(instance):
+        errors.extend(_describe(error))
+    return sorted(errors, key=lambda item: [str(part) for part in item[0]])
+
+
+def _describe(error) -> list[tuple[list, str]]:
+    where = list(error.absolute_path)
+    field = _field_name(where)
+    value = error.instance
+    validator = error.validator
+    if validator == "required":
+        missing = [name for name in error.validator_value if name not in value]
+        return [(where, f"missing required field '{name}'") for name in missing]
+    if validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        return [
+            (where + [name], f"unknown field '{name}'{did_you_mean(name, allowed)}")
+            for name in sorted(value) if name not in allowed
+        ]
+    if validator == "type":
+        expected = _TYPE_NAMES.get(error.validator_value, error.validator_value)
+        return [(where, f"{field} must be {expected}, not {_type_name(value)}")]
+    if validator == "enum":
+        choices = ", ".join(str(c) for c in error.validator_value)
+        hint = did_you_mean(value, error.validator_value) if isinstance(value, str) else ""
+        return [(where, f"{field} must be one of {choices}; got {value!r}{hint}")]
+    if validator == "pattern":
+        if error.validator_value.startswith("^https?"):
+            return [(where, f"{field} must be an http:// or https:// URL; got {value!r}")]
+        return [(where, f"{field} {value!r} is not a valid id: use lowercase letters, digits and single hyphens, like 'intro-to-ml'")]
+    if validator == "exclusiveMinimum":
+        return [(where, f"{field} must be greater than {error.validator_value}; got {value!r}")]
+    if validator == "maximum":
+        return [(where, f"{field} must be at most {error.validator_value}; got {value!r}")]
+    if validator == "minLength":
+        return [(where, f"{field} must not be empty")]
+    if validator in ("maxLength", "maxItems"):
+        return [(where, f"{field} is too long (limit {error.validator_value})")]
+    if error.context:  # oneOf/anyOf: report the most specific sub-error
+        best = max(error.context, key=lambda e: len(e.absolute_path))
+        return _describe(best)
+    return [(where, f"{field}: {error.message}")]
+
+
+_TYPE_NAMES = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "array": "a list",
+    "object": "a mapping",
+    "boolean": "true or false",
+}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"true/false ({value!r})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"text ({value[:40]!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _field_name(where: list) -> str:
+    if not where:
+        return "the document"
+    name = ""
+    for part in where:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return f"'{name}'"

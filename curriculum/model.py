@@ -1,0 +1,173 @@
+"""The data model: frozen dataclasses shared by every pipeline stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+# Lifecycle order of an end-to-end ML system; planning prefers earlier stages.
+STAGES = (
+    "foundations",
+    "problem-framing",
+    "data",
+    "modeling",
+    "evaluation",
+    "deployment",
+    "monitoring",
+    "team-practice",
+)
+LEVELS = ("foundation", "practitioner", "advanced")
+RESOURCE_KINDS = ("course", "docs", "article", "paper", "video", "book", "repo")
+# A module tagged with this is an end-to-end milestone: a thin slice through
+# data, baseline, evaluation, deployment and monitoring.
+MILESTONE_TAG = "capstone"
+ALL_ROLES = "all"
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Resource:
+    title: str
+    url: str
+    kind: str
+    hours: float | None = None
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    title: str
+    hours: float
+    level: str
+    location: Location
+    prerequisites: tuple[str, ...] = ()
+    stage: str | None = None
+    roles: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    summary: str = ""
+    description: str = ""
+    outcomes: tuple[str, ...] = ()
+    exercise: str = ""
+    assessment: str = ""
+    standard_models: tuple[str, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    tags: tuple[str, ...] = ()
+    # Line of each field and list item, keyed like ("roles", 2); for messages only.
+    lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, *key) -> int:
+        return self.lines.get(tuple(key), self.location.line)
+
+    @property
+    def is_milestone(self) -> bool:
+        return MILESTONE_TAG in self.tags
+
+    def targets(self, role: str, size: str) -> bool:
+        """Is this module a core target for `role` at a company of `size`?"""
+        role_ok = role in self.roles or ALL_ROLES in self.roles
+        return role_ok and (not self.sizes or size in self.sizes)
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    title: str
+    description: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Size:
+    id: str
+    title: str
+    description: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Modules, roles and sizes, each keyed by id in sorted id order."""
+
+    modules: dict[str, Module]
+    roles: dict[str, Role]
+    sizes: dict[str, Size]
+    # "Why this path" text for a (role, size) pair, where the catalog has one.
+    path_why: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def why(self, role: str, size: str) -> str:
+        specific = self.path_why.get((role, size))
+        if specific:
+            return specific
+        parts = (self.roles[role].why, self.sizes[size].why)
+        return "\n\n".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Profile:
+    role: str
+    size: str
+    knows: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
+    hours_per_week: float = 5.0
+    start: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a module is in a path: it is a target, a goal, or needed by another."""
+
+    kind: str  # "target", "goal" or "prerequisite"
+    module: str | None = None  # for "prerequisite": the module that needs it
+
+
+@dataclass(frozen=True)
+class Step:
+    """One module placed in a path and on the schedule."""
+
+    module: Module
+    reasons: tuple[Reason, ...]
+    week: int  # first week it is worked on (1-based)
+    end_week: int  # last week it is worked on
+    start_hour: float  # cumulative hours before this module
+
+    def start_date(self, start: dt.date | None) -> dt.date | None:
+        return week_start(start, self.week)
+
+
+@dataclass(frozen=True)
+class Plan:
+    profile: Profile
+    role: Role
+    size: Size
+    why: str
+    steps: tuple[Step, ...]
+    total_hours: float
+    weeks: int
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        return {step.module.id: step.module.title for step in self.steps}
+
+    @property
+    def slug(self) -> str:
+        return f"{self.role.id}-{self.size.id}"
+
+    @property
+    def first_milestone(self) -> Step | None:
+        return next((s for s in self.steps if s.module.is_milestone), None)
+
+    @property
+    def end_date(self) -> dt.date | None:
+        if self.profile.start is None or not self.weeks:
+            return None
+        return self.profile.start + dt.timedelta(days=7 * self.weeks - 1)
+
+
+def week_start(start: dt.date | None, week: int) -> dt.date | None:
+    return None if start is None else start + dt.timedelta(weeks=week - 1)

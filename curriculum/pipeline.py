@@ -1,0 +1,116 @@
+"""The orchestrator: load -> graph -> plan -> render, all in memory, then one
+write. Nothing reaches the output folder unless every page rendered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from . import resources
+from .errors import CurriculumError
+from .graph import build_graph
+from .loader import load_catalog
+from .model import Catalog, Plan, Profile
+from .plan import plan_path
+from .render import make_environment, render_index, render_plan
+from .write import write_pages
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FORMATS = ("md", "html")
+DEFAULT_OUTPUT = Path("output")
+
+
+@dataclass(frozen=True)
+class LoadedCatalog:
+    catalog: Catalog
+    graph: nx.DiGraph
+    dirs: tuple[Path, ...]  # as given; empty for the built-in catalog
+
+
+def load(module_dirs: Sequence[Path] = ()) -> LoadedCatalog:
+    """Load, validate and check the prerequisite graph of the catalogs."""
+    catalog = load_catalog(module_dirs)
+    return LoadedCatalog(catalog, build_graph(catalog), tuple(Path(d) for d in module_dirs))
+
+
+def all_plans(loaded: LoadedCatalog, hours_per_week: float = 5.0, start: dt.date | None = None) -> list[Plan]:
+    """One plan per role x size, skipping pairs the catalog has nothing for."""
+    catalog = loaded.catalog
+    plans = []
+    for role in catalog.roles:
+        for size in catalog.sizes:
+            plan = plan_path(catalog, loaded.graph, Profile(role, size, hours_per_week=hours_per_week, start=start))
+            if plan.steps:
+                plans.append(plan)
+            else:
+                log.info("no module targets role '%s' at size '%s'; skipped", role, size)
+    if not plans:
+        raise CurriculumError("no module in the catalog targets any role; give modules a 'roles' list")
+    return plans
+
+
+def build_pages(
+    loaded: LoadedCatalog,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    template_dirs: Sequence[Path] = (),
+    hours_per_week: float = 5.0,
+    start: dt.date | None = None,
+) -> dict[str, str]:
+    env = make_environment(template_dirs)
+    plans = all_plans(loaded, hours_per_week, start)
+    pages: dict[str, str] = {}
+    for plan in plans:
+        pages.update(render_plan(env, plan, formats))
+    pages.update(render_index(env, plans, formats))
+    return pages
+
+
+def build(
+    module_dirs: Sequence[Path] = (),
+    out_dir: Path = DEFAULT_OUTPUT,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    template_dirs: Sequence[Path] = (),
+    hours_per_week: float = 5.0,
+    start: dt.date | None = None,
+) -> list[str]:
+    """The main job: every role x size syllabus plus index pages, written as
+    one full rebuild of `out_dir`. Returns the files written."""
+    loaded = load(module_dirs)
+    pages = build_pages(loaded, formats, template_dirs, hours_per_week, start)
+    return write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
+
+
+def path_pages(
+    profile: Profile,
+    module_dirs: Sequence[Path] = (),
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    template_dirs: Sequence[Path] = (),
+) -> tuple[LoadedCatalog, dict[str, str]]:
+    """One tailored syllabus, rendered but not written."""
+    loaded = load(module_dirs)
+    env = make_environment(template_dirs)
+    plan = plan_path(loaded.catalog, loaded.graph, profile)
+    return loaded, render_plan(env, plan, formats)
+
+
+def path(
+    profile: Profile,
+    module_dirs: Sequence[Path] = (),
+    out_dir: Path = DEFAULT_OUTPUT,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    template_dirs: Sequence[Path] = (),
+) -> list[str]:
+    """Write one tailored syllabus into `out_dir`, keeping its other files."""
+    loaded, pages = path_pages(profile, module_dirs, formats, template_dirs)
+    return write_pages(pages, out_dir, prune=False, protect=_protected(loaded, template_dirs))
+
+
+def _protected(loaded: LoadedCatalog, template_dirs: Sequence[Path]) -> list[Path]:
+    """Folders an output folder must never contain (it is swapped out whole)."""
+    return [*loaded.dirs, *template_dirs, resources.builtin_modules_dir(), resources.builtin_templates_dir()]

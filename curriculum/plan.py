@@ -1,0 +1,141 @@
+"""Plan stage: a profile -> the ordered, scheduled modules that person needs."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+
+import networkx as nx
+
+from .errors import CurriculumError, did_you_mean, raise_if_any
+from .graph import ancestors_of
+from .model import LEVELS, STAGES, Catalog, Module, Plan, Profile, Reason, Step
+
+# Modules without a stage are ordered as foundations.
+_STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)} | {None: 0}
+_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+def check_profile(catalog: Catalog, profile: Profile) -> None:
+    problems = []
+    if profile.role not in catalog.roles:
+        problems.append(CurriculumError(
+            f"unknown role '{profile.role}'{did_you_mean(profile.role, catalog.roles)}; "
+            f"known roles: {', '.join(catalog.roles)}"
+        ))
+    if profile.size not in catalog.sizes:
+        problems.append(CurriculumError(
+            f"unknown company size '{profile.size}'{did_you_mean(profile.size, catalog.sizes)}; "
+            f"known sizes: {', '.join(catalog.sizes)}"
+        ))
+    for what, ids in (("known", profile.knows), ("goal", profile.goals)):
+        for module_id in ids:
+            if module_id not in catalog.modules:
+                problems.append(CurriculumError(
+                    f"unknown {what} module '{module_id}'{did_you_mean(module_id, catalog.modules)}"
+                ))
+    if not (profile.hours_per_week > 0 and math.isfinite(profile.hours_per_week)):
+        problems.append(CurriculumError(f"hours per week must be a positive number, not {profile.hours_per_week}"))
+    raise_if_any(problems)
+
+
+def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
+    """Targets for the role and size, plus goals, plus everything they need,
+    minus what the person knows (and what that implies), in learning order."""
+    check_profile(catalog, profile)
+    targets = {m.id for m in catalog.modules.values() if m.targets(profile.role, profile.size)}
+    wanted = targets | set(profile.goals)
+    known = set(profile.knows) | ancestors_of(graph, profile.knows)
+    needed = (wanted | ancestors_of(graph, wanted)) - known
+
+    order = _learning_order(catalog, graph, needed)
+    position = {module_id: index for index, module_id in enumerate(order)}
+    steps = []
+    elapsed = 0.0
+    for module_id in order:
+        module = catalog.modules[module_id]
+        reasons = _reasons(module_id, targets, profile.goals, graph, position)
+        week = _week_of(elapsed, profile.hours_per_week)
+        end = elapsed + module.hours
+        end_week = max(week, math.ceil(_round(end / profile.hours_per_week)))
+        steps.append(Step(module, reasons, week, end_week, _round(elapsed)))
+        elapsed = end
+    total = _round(elapsed)
+    return Plan(
+        profile=profile,
+        role=catalog.roles[profile.role],
+        size=catalog.sizes[profile.size],
+        why=catalog.why(profile.role, profile.size),
+        steps=tuple(steps),
+        total_hours=total,
+        weeks=math.ceil(_round(total / profile.hours_per_week)),
+    )
+
+
+def _learning_order(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> list[str]:
+    """Every module after its prerequisites; among those free to go next, the
+    one that reaches a working end-to-end system soonest: first what the next
+    end-to-end milestone needs, then earlier lifecycle stages, lower levels, id."""
+    group = _milestone_groups(catalog, graph, needed)
+
+    def key(module_id: str) -> tuple:
+        module = catalog.modules[module_id]
+        return (group[module_id], _STAGE_RANK[module.stage], _LEVEL_RANK[module.level], module_id)
+
+    waiting = {m: sum(1 for p in graph.predecessors(m) if p in needed) for m in needed}
+    ready = [key(m) for m, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        module_id = heapq.heappop(ready)[-1]
+        order.append(module_id)
+        for successor in graph.successors(module_id):
+            if successor in waiting:
+                waiting[successor] -= 1
+                if waiting[successor] == 0:
+                    heapq.heappush(ready, key(successor))
+    return order
+
+
+def _milestone_groups(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> dict[str, int]:
+    """For each module, the index of the earliest end-to-end milestone it
+    leads to (milestones ordered by level, stage, id); after all of them if none."""
+    milestones = sorted(
+        (m for m in needed if catalog.modules[m].is_milestone),
+        key=lambda m: _rank(catalog.modules[m]),
+    )
+    group = dict.fromkeys(needed, len(milestones))
+    for index, milestone in enumerate(milestones):
+        for module_id in ancestors_of(graph, [milestone]) | {milestone}:
+            if module_id in needed and group[module_id] > index:
+                group[module_id] = index
+    return group
+
+
+def _rank(module: Module) -> tuple:
+    return (_LEVEL_RANK[module.level], _STAGE_RANK[module.stage], module.id)
+
+
+def _reasons(module_id, targets, goals, graph, position) -> tuple[Reason, ...]:
+    reasons = []
+    if module_id in targets:
+        reasons.append(Reason("target"))
+    if module_id in goals:
+        reasons.append(Reason("goal"))
+    dependants = sorted((s for s in graph.successors(module_id) if s in position), key=position.get)
+    reasons += [Reason("prerequisite", s) for s in dependants]
+    return tuple(reasons)
+
+
+def _week_of(elapsed_hours: float, hours_per_week: float) -> int:
+    return math.floor(_round(elapsed_hours / hours_per_week)) + 1
+
+
+def _round(value: float) -> float:
+    # Hours are human estimates; rounding hides float noise such as 2.9999999.
+    return round(value, 6)
+
+
+def plan_all(catalog: Catalog, graph: nx.DiGraph, profiles: Iterable[Profile]) -> list[Plan]:
+    return [plan_path(catalog, graph, profile) for profile in profiles]

@@ -1,0 +1,228 @@
+"""Render stage: plans -> pages (relative path -> text). Nothing here touches
+the output folder; `write` does that.
+
+Templates are looked up in the user's directories first, then the built-in
+ones, which are also reachable as `builtin/<name>` so a user template can
+extend a built-in one and override a single block.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from . import resources
+from .errors import CurriculumError
+from .model import LEVELS, STAGES, Plan, Reason
+
+FORMATS = ("md", "html", "json")
+JSON_SCHEMA_VERSION = 1
+
+
+def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+    for directory in template_dirs:
+        if not Path(directory).is_dir():
+            raise CurriculumError("templates directory not found", directory)
+    builtin = jinja2.FileSystemLoader(str(resources.builtin_templates_dir()))
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader([str(d) for d in template_dirs]), builtin,
+         jinja2.PrefixLoader({"builtin": builtin})]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        markdown=markdown_html,
+        safe_url=safe_url,
+        hours=format_hours,
+        md_cell=md_cell,
+        md_text=md_text,
+        reason=reason_text,
+    )
+    env.globals.update(STAGES=STAGES, LEVELS=LEVELS)
+    return env
+
+
+def render_plan(env: jinja2.Environment, plan: Plan, formats: Iterable[str]) -> dict[str, str]:
+    pages = {}
+    for fmt in formats:
+        name = f"{plan.slug}.{fmt}"
+        if fmt == "json":
+            pages[name] = to_json(plan_document(plan))
+        else:
+            pages[name] = _render(env, f"syllabus.{fmt}.j2", plan=plan)
+    return pages
+
+
+def render_index(env: jinja2.Environment, plans: Sequence[Plan], formats: Iterable[str]) -> dict[str, str]:
+    roles = list(dict.fromkeys(p.role for p in plans))
+    sizes = list(dict.fromkeys(p.size for p in plans))
+    grid = {(p.role.id, p.size.id): p for p in plans}
+    pages = {}
+    for fmt in formats:
+        if fmt == "json":
+            pages["index.json"] = to_json({
+                "schema_version": JSON_SCHEMA_VERSION,
+                "syllabi": [
+                    {"role": p.role.id, "size": p.size.id, "file": f"{p.slug}.json",
+                     "total_hours": _number(p.total_hours), "weeks": p.weeks}
+                    for p in plans
+                ],
+            })
+        else:
+            pages[f"index.{fmt}"] = _render(env, f"index.{fmt}.j2", roles=roles, sizes=sizes, grid=grid, plans=plans)
+    return pages
+
+
+def _render(env: jinja2.Environment, template_name: str, **context: Any) -> str:
+    try:
+        return env.get_template(template_name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise CurriculumError(f"template error: {exc.message}", exc.filename or exc.name, exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise CurriculumError(f"template not found: {exc.name}") from None
+    except jinja2.UndefinedError as exc:
+        raise CurriculumError(f"template error in {template_name}: {exc.message}") from None
+
+
+# --- JSON ------------------------------------------------------------------
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The stable, documented JSON form of a syllabus (see docs/json.md)."""
+    profile = plan.profile
+    start = profile.start
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "profile": {
+            "role": profile.role,
+            "size": profile.size,
+            "knows": list(profile.knows),
+            "goals": list(profile.goals),
+            "hours_per_week": _number(profile.hours_per_week),
+            "start": start.isoformat() if start else None,
+        },
+        "role": {"id": plan.role.id, "title": plan.role.title},
+        "size": {"id": plan.size.id, "title": plan.size.title},
+        "why": plan.why,
+        "modules": [
+            {
+                "id": step.module.id,
+                "title": step.module.title,
+                "hours": _number(step.module.hours),
+                "level": step.module.level,
+                "stage": step.module.stage,
+                "week": step.week,
+                "end_week": step.end_week,
+                "start_date": _iso(step.start_date(start)),
+                "milestone": step.module.is_milestone,
+                "reasons": [_reason_document(r) for r in step.reasons],
+                "summary": step.module.summary,
+                "outcomes": list(step.module.outcomes),
+                "resources": [
+                    {"title": r.title, "url": r.url, "kind": r.kind} for r in step.module.resources
+                ],
+            }
+            for step in plan.steps
+        ],
+        "total_hours": _number(plan.total_hours),
+        "weeks": plan.weeks,
+        "end_date": _iso(plan.end_date),
+        "first_milestone": plan.first_milestone.module.id if plan.first_milestone else None,
+    }
+
+
+def to_json(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _reason_document(reason: Reason) -> dict[str, str]:
+    return {"kind": reason.kind, "module": reason.module} if reason.module else {"kind": reason.kind}
+
+
+def _iso(date) -> str | None:
+    return date.isoformat() if date else None
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+# --- filters ------------------------------------------------------------------
+
+
+# Formatting, tables and code survive; scripts, event handlers, iframes,
+# styles and non-http(s) links do not.
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"align", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan"},
+    "code": {"class"},
+    "ol": {"start"},
+}
+
+
+@lru_cache(maxsize=None)
+def markdown_html(text: str) -> Markup:
+    """Untrusted Markdown -> sanitised HTML; cached, so each module's text is
+    rendered once per build however many syllabi include it."""
+    import markdown  # deferred: only HTML output needs it
+    import nh3
+
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    return Markup(clean)
+
+
+def safe_url(url: str) -> str:
+    """The URL if it is http(s), else '#' (resource URLs are validated on load;
+    this guards templates fed from elsewhere)."""
+    return url if urlsplit(url.strip()).scheme in ("http", "https") else "#"
+
+
+def format_hours(value: float) -> str:
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: one line, pipes escaped."""
+    return md_text(" ".join(str(text).split())).replace("|", "\\|")
+
+
+def md_text(text: str) -> str:
+    """Plain text for Markdown: raw HTML characters escaped so wikis that
+    render HTML inside Markdown show them as text."""
+    return str(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def reason_text(reason: Reason, plan: Plan) -> str:
+    if reason.kind == "target":
+        return f"core for a {plan.role.title.lower()} at a {plan.size.title.lower()}"
+    if reason.kind == "goal":
+        return "a goal you chose"
+    return f"needed for {plan.titles.get(reason.module, reason.module)}"
