@@ -52,7 +52,7 @@ def load_catalog(module_dirs: Sequence[Path] | None = None) -> Catalog:
         for module in _load_directory(directory, problems):
             previous = modules.get(module.id)
             if previous is not None:
-                log.info(
+                log.warning(
                     "%s:%d: module '%s' replaces the one in %s",
                     module.location.path, module.location.line, module.id, previous.location.path,
                 )
@@ -256,7 +256,10 @@ def schema_errors(instance: Any, kind: str) -> list[tuple[list, str]]:
     errors = []
     for error in _validator(kind).iter_errors(instance):
         errors.extend(_describe(error))
-    return sorted(errors, key=lambda item: [str(part) for part in item[0]])
+    # One jsonschema error per missing field, each described with all of them: dedupe.
+    unique = {(tuple(where), message): where for where, message in errors}
+    return sorted(((where, message) for (_, message), where in unique.items()),
+                  key=lambda item: ([str(part) for part in item[0]], item[1]))
 
 
 def _describe(error) -> list[tuple[list, str]]:

@@ -9,6 +9,7 @@ extend a built-in one and override a single block.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -214,10 +215,30 @@ def md_cell(text: str) -> str:
     return md_text(" ".join(str(text).split())).replace("|", "\\|")
 
 
+# Fenced code blocks and inline code spans: left exactly as written.
+_CODE = re.compile(r"(^(?:```|~~~)[^\n]*\n.*?(?:^(?:```|~~~)[ \t]*$|\Z)|(`+).+?\2)", re.M | re.S)
+# "<" that could open an HTML tag, comment or declaration; http(s) autolinks are kept.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])(?!https?://[^\s<>]*>)")
+_UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(?![a-z]+://|#|/|\.|mailto:)([a-z][a-z0-9+.-]*):", re.I)
+
+
 def md_text(text: str) -> str:
-    """Plain text for Markdown: raw HTML characters escaped so wikis that
-    render HTML inside Markdown show them as text."""
-    return str(text).replace("<", "&lt;").replace(">", "&gt;")
+    """Untrusted Markdown made safe for wikis that pass raw HTML through:
+    tags outside code are escaped so they show as text, and links with
+    schemes such as javascript: are defused. Code is left alone."""
+    text = str(text)
+    out, last = [], 0
+    for match in _CODE.finditer(text):
+        out.append(_defuse(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_defuse(text[last:]))
+    return "".join(out)
+
+
+def _defuse(prose: str) -> str:
+    prose = _TAG_START.sub("&lt;", prose)
+    return _UNSAFE_LINK.sub(lambda m: "](#blocked-" + m.group(1).lower() + "-", prose)
 
 
 def reason_text(reason: Reason, plan: Plan) -> str:

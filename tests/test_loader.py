@@ -1,0 +1,156 @@
+import logging
+
+import pytest
+
+from curriculum.errors import CurriculumError
+from curriculum.loader import load_catalog
+from curriculum.model import Location
+
+from .conftest import module_data, write_yaml
+
+
+def problems_of(*dirs) -> list[str]:
+    with pytest.raises(CurriculumError) as info:
+        load_catalog(list(dirs))
+    return [str(p) for p in info.value.problems]
+
+
+def test_loads_modules_recursively_with_all_fields(catalog_dir):
+    directory = catalog_dir()
+    write_yaml(directory / "deep" / "er" / "b.yml", module_data(
+        "b", prerequisites=["a"], stage="data", roles=["ml-engineer"], sizes=["small"],
+        outcomes=["one"], resources=[{"title": "Docs", "url": "https://example.org/", "kind": "docs"}],
+        tags=["capstone"],
+    ))
+    write_yaml(directory / "a.yaml", module_data("a"))
+    catalog = load_catalog([directory])
+    assert list(catalog.modules) == ["a", "b"]
+    b = catalog.modules["b"]
+    assert b.prerequisites == ("a",)
+    assert b.resources[0].url == "https://example.org/"
+    assert b.is_milestone and b.targets("ml-engineer", "small") and not b.targets("ml-engineer", "large")
+    assert b.location == Location(str(directory / "deep" / "er" / "b.yml"), 1)
+
+
+def test_a_file_may_hold_a_list_of_modules(catalog_dir):
+    directory = catalog_dir()
+    write_yaml(directory / "many.yaml", [module_data("x"), module_data("y", prerequisites=["x"])])
+    catalog = load_catalog([directory])
+    assert catalog.modules["y"].location.line == 5
+
+
+def test_builtin_roles_and_sizes_are_always_known(catalog_dir):
+    catalog = load_catalog([catalog_dir({"a": {}})])
+    assert {"software-engineer", "data-engineer", "ml-engineer", "ml-researcher", "engineering-manager"} <= set(catalog.roles)
+    assert set(catalog.sizes) >= {"small", "medium", "large"}
+
+
+def test_catalog_adds_its_own_role_without_code(catalog_dir):
+    settings = {
+        "roles": [{"id": "analytics-engineer", "title": "Analytics engineer", "why": "SQL first."}],
+        "paths": [{"role": "analytics-engineer", "size": "small", "why": "Own the dashboards."}],
+    }
+    catalog = load_catalog([catalog_dir({"a": {"roles": ["analytics-engineer"]}}, settings)])
+    assert catalog.roles["analytics-engineer"].title == "Analytics engineer"
+    assert catalog.why("analytics-engineer", "small") == "Own the dashboards."
+    assert catalog.why("analytics-engineer", "large").startswith("SQL first.")
+
+
+def test_later_catalog_replaces_module_and_says_so(catalog_dir, caplog):
+    first = catalog_dir({"a": {"hours": 1}, "b": {}})
+    second = catalog_dir({"a": {"hours": 9}})
+    with caplog.at_level(logging.WARNING, logger="curriculum"):
+        catalog = load_catalog([first, second])
+    assert catalog.modules["a"].hours == 9
+    assert "module 'a' replaces the one in" in caplog.text
+
+
+def test_duplicate_ids_in_one_catalog_name_both_places(catalog_dir):
+    directory = catalog_dir({"a": {}})
+    write_yaml(directory / "other.yaml", module_data("a"))
+    (problem,) = problems_of(directory)
+    assert problem.startswith(f"{directory / 'other.yaml'}:1: duplicate module id 'a' (first defined at {directory / 'a.yaml'}:1)")
+
+
+@pytest.mark.parametrize(
+    "fields, line, message",
+    [
+        ({"titel": "x"}, 5, "unknown field 'titel' (did you mean 'title'?)"),
+        ({"hours": "three"}, 3, "'hours' must be a number, not text ('three')"),
+        ({"hours": 0}, 3, "'hours' must be greater than 0; got 0"),
+        ({"hours": -2}, 3, "'hours' must be greater than 0; got -2"),
+        ({"prerequisites": "a"}, 5, "'prerequisites' must be a list, not text ('a')"),
+        ({"stage": "modelling"}, 5, "'stage' must be one of foundations, problem-framing, data, modeling"),
+        ({"level": "expert"}, 4, "'level' must be one of foundation, practitioner, advanced; got 'expert'"),
+        ({"id": "../etc"}, 1, "'id' '../etc' is not a valid id"),
+        ({"id": "/abs"}, 1, "'id' '/abs' is not a valid id"),
+        ({"roles": ["ml-enginer"]}, 6, "unknown role 'ml-enginer' (did you mean 'ml-engineer'?)"),
+        ({"sizes": ["huge"]}, 6, "unknown size 'huge'"),
+        ({"resources": [{"title": "x", "url": "javascript:alert(1)", "kind": "docs"}]}, 7,
+         "'resources[0].url' must be an http:// or https:// URL"),
+        ({"resources": [{"title": "x", "url": "https://a.org", "kind": "blog"}]}, 8,
+         "'resources[0].kind' must be one of course, docs"),
+    ],
+)
+def test_invalid_field_is_reported_at_its_line(catalog_dir, fields, line, message):
+    directory = catalog_dir({"a": fields})
+    (problem,) = problems_of(directory)
+    assert problem.startswith(f"{directory / 'a.yaml'}:{line}: {message}")
+
+
+def test_missing_required_fields(catalog_dir):
+    directory = catalog_dir()
+    (directory / "a.yaml").write_text("id: a\ntitle: A\n")
+    assert problems_of(directory) == [
+        f"{directory / 'a.yaml'}:1: missing required field 'hours'",
+        f"{directory / 'a.yaml'}:1: missing required field 'level'",
+    ]
+
+
+def test_file_that_is_not_a_module(catalog_dir):
+    directory = catalog_dir()
+    (directory / "a.yaml").write_text("just text\n")
+    assert problems_of(directory) == [
+        f"{directory / 'a.yaml'}:1: expected a module (a mapping) or a list of modules, found text ('just text')"
+    ]
+
+
+def test_every_problem_in_every_file_is_reported_at_once(catalog_dir):
+    directory = catalog_dir({"a": {"hours": "x"}, "b": {"level": "guru"}, "c": {"roles": ["nobody"]}})
+    (directory / "d.yaml").write_text("id: d\n  bad: indent\n")
+    problems = problems_of(directory)
+    assert [p.split(":")[0].rsplit("/", 1)[-1] for p in problems] == ["a.yaml", "b.yaml", "c.yaml", "d.yaml"]
+
+
+def test_symlink_outside_the_catalog_is_not_followed(catalog_dir, tmp_path):
+    outside = write_yaml(tmp_path / "secret" / "x.yaml", module_data("x"))
+    directory = catalog_dir({"a": {}})
+    (directory / "link.yaml").symlink_to(outside)
+    (directory / "linkdir").symlink_to(outside.parent)
+    problems = problems_of(directory)
+    assert len(problems) == 2 and all("points outside the catalog; not followed" in p for p in problems)
+
+
+def test_symlink_inside_the_catalog_is_fine(catalog_dir):
+    directory = catalog_dir()
+    target = write_yaml(directory / "real" / "a.yaml", module_data("a"))
+    (directory / "alias").symlink_to(target.parent)
+    assert list(load_catalog([directory]).modules) == ["a"]
+
+
+def test_hidden_files_and_other_extensions_are_ignored(catalog_dir):
+    directory = catalog_dir({"a": {}})
+    (directory / ".b.yaml").write_text("broken: [")
+    (directory / "notes.txt").write_text("broken: [")
+    write_yaml(directory / ".git" / "c.yaml", module_data("c"))
+    assert list(load_catalog([directory]).modules) == ["a"]
+
+
+def test_missing_catalog_folder(tmp_path):
+    assert problems_of(tmp_path / "nope") == [f"{tmp_path / 'nope'}: catalog directory not found"]
+
+
+def test_bad_settings_file_is_located(catalog_dir):
+    directory = catalog_dir({"a": {}}, settings={"roles": [{"id": "x", "titel": "X"}]})
+    problems = problems_of(directory)
+    assert f"{directory / 'catalog.yaml'}:3: unknown field 'titel' (did you mean 'title'?)" in problems
