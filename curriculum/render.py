@@ -243,7 +243,7 @@ def _defuse(prose: str) -> str:
 
 def reason_text(reason: Reason, plan: Plan) -> str:
     if reason.kind == "target":
-        return f"core for a {plan.role.title.lower()} at a {plan.size.title.lower()}"
+        return "core for this role and company size"
     if reason.kind == "goal":
         return "a goal you chose"
     return f"needed for {plan.titles.get(reason.module, reason.module)}"

@@ -1,0 +1,112 @@
+import datetime as dt
+
+import pytest
+
+from curriculum.errors import CurriculumError
+from curriculum.model import Profile, Reason
+from curriculum.plan import plan_path
+from curriculum.render import plan_document
+
+from .conftest import SMALL
+
+
+def plan_for(loaded_catalog, role="ml-engineer", size="small", **options):
+    return plan_path(loaded_catalog.catalog, loaded_catalog.graph, Profile(role, size, **options))
+
+
+def ids(plan):
+    return [step.module.id for step in plan.steps]
+
+
+@pytest.fixture
+def small(loaded):
+    return loaded(SMALL)
+
+
+def test_every_module_comes_after_its_prerequisites(small):
+    for role in ("ml-engineer", "software-engineer", "ml-researcher"):
+        for size in ("small", "medium", "large"):
+            order = ids(plan_for(small, role, size))
+            for position, module_id in enumerate(order):
+                for prerequisite in small.catalog.modules[module_id].prerequisites:
+                    assert order.index(prerequisite) < position
+
+
+def test_targets_and_their_prerequisites_are_included(small):
+    order = ids(plan_for(small, "ml-engineer", "large"))
+    assert set(order) == set(SMALL) - {"pairing"}  # pairing targets medium companies only
+    assert "platforms" in order and "pairing" in ids(plan_for(small, "ml-engineer", "medium"))
+
+
+def test_first_end_to_end_slice_comes_before_practitioner_work(small):
+    order = ids(plan_for(small, "ml-engineer", "large"))
+    assert order[: order.index("first-slice") + 1] == [
+        "python", "framing", "cleaning", "baseline", "evaluate", "serve", "first-slice",
+    ]
+    # After the slice: earlier lifecycle stages first.
+    assert order[order.index("first-slice") + 1:] == ["boosting", "platforms", "monitoring"]
+
+
+def test_known_modules_are_removed_with_their_prerequisites(small):
+    order = ids(plan_for(small, knows=("baseline",)))
+    assert not {"baseline", "cleaning", "python"} & set(order)
+    assert "evaluate" in order and "first-slice" in order
+
+
+def test_a_known_target_is_removed(small):
+    assert "boosting" not in ids(plan_for(small, knows=("boosting",)))
+
+
+def test_goal_adds_module_and_its_prerequisites(small):
+    plan = plan_for(small, "engineering-manager", "small", goals=("monitoring",))
+    assert ids(plan) == ["python", "framing", "cleaning", "baseline", "serve", "monitoring"]
+    assert plan.steps[-1].reasons == (Reason("goal"),)
+
+
+def test_reasons_name_the_target_or_the_module_that_needs_it(small):
+    steps = {s.module.id: s for s in plan_for(small).steps}
+    assert steps["first-slice"].reasons == (Reason("target"),)
+    assert steps["baseline"].reasons == (
+        Reason("prerequisite", "evaluate"), Reason("prerequisite", "serve"), Reason("prerequisite", "boosting"),
+    )
+    assert steps["framing"].reasons == (Reason("target"), Reason("prerequisite", "first-slice"))
+
+
+def test_same_profile_gives_the_same_plan(small, loaded):
+    again = loaded(dict(reversed(list(SMALL.items()))))
+    assert plan_document(plan_for(small)) == plan_document(plan_for(again))
+
+
+def test_schedule_weeks_spans_and_dates(small):
+    plan = plan_for(small, hours_per_week=4, start=dt.date(2027, 1, 11))
+    rows = [(s.module.id, s.start_hour, s.week, s.end_week) for s in plan.steps[:6]]
+    # Each module is 2 hours except serve (3).
+    assert rows == [
+        ("python", 0, 1, 1), ("framing", 2, 1, 1), ("cleaning", 4, 2, 2),
+        ("baseline", 6, 2, 2), ("evaluate", 8, 3, 3), ("serve", 10, 3, 4),
+    ]
+    assert plan.total_hours == sum(s.module.hours for s in plan.steps) == 19
+    assert plan.weeks == 5  # ceil(19 / 4)
+    assert plan.steps[5].start_date(plan.profile.start) == dt.date(2027, 1, 25)
+    assert plan.end_date == dt.date(2027, 2, 14)
+
+
+def test_first_milestone_is_reported(small):
+    assert plan_for(small).first_milestone.module.id == "first-slice"
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"role": "ml-enginer"}, "unknown role 'ml-enginer' (did you mean 'ml-engineer'?)"),
+        ({"size": "tiny"}, "unknown company size 'tiny'"),
+        ({"knows": ("basline",)}, "unknown known module 'basline' (did you mean 'baseline'?)"),
+        ({"goals": ("nope",)}, "unknown goal module 'nope'"),
+        ({"hours_per_week": 0}, "hours per week must be a positive number"),
+    ],
+)
+def test_bad_profile_is_a_clear_error(small, options, message):
+    fields = {"role": "ml-engineer", "size": "small"} | options
+    with pytest.raises(CurriculumError) as info:
+        plan_path(small.catalog, small.graph, Profile(**fields))
+    assert message in str(info.value)

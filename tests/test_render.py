@@ -1,0 +1,131 @@
+import json
+
+import pytest
+
+from curriculum.errors import CurriculumError
+from curriculum.model import Profile
+from curriculum.plan import plan_path
+from curriculum.render import make_environment, markdown_html, md_text, render_index, render_plan
+
+from .conftest import SMALL
+
+
+@pytest.fixture
+def plan(loaded):
+    small = dict(SMALL)
+    small["serve"] = dict(
+        SMALL["serve"],
+        summary="Put the model behind an API.",
+        description="Use **FastAPI**.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('hi')\n```",
+        outcomes=["Serve predictions over HTTP"],
+        exercise="Build `app.py`.",
+        assessment="A `curl` returns a prediction.",
+        standard_models=["FastAPI"],
+        resources=[{"title": "FastAPI docs", "url": "https://fastapi.tiangolo.com/", "kind": "docs"}],
+    )
+    result = loaded(small)
+    return plan_path(result.catalog, result.graph, Profile("ml-engineer", "small"))
+
+
+def test_markdown_syllabus_shows_everything_a_learner_needs(plan):
+    page = render_plan(make_environment(), plan, ["md"])["ml-engineer-small.md"]
+    assert page.startswith("# ML engineer at a small company\n")
+    for text in ("## Who it is for", "## Why this path", "## Schedule", "Put the model behind an API.",
+                 "- Serve predictions over HTTP", "#### Exercise", "Build `app.py`.", "#### Assessment",
+                 "- [FastAPI docs](<https://fastapi.tiangolo.com/>) (docs)", "FastAPI",
+                 "**Why it is here:** core for this role and company size.", "(end-to-end)"):
+        assert text in page
+    # Modules appear in path order, each with its hours and week.
+    assert page.index("### 1. Python") < page.index("### 6. Serve") < page.index("### 7. First Slice")
+    assert "| 6 | [Serve](#serve) | deployment | foundation | 3 | 3 |" in page
+
+
+def test_html_syllabus_is_a_standalone_page(plan):
+    page = render_plan(make_environment(), plan, ["html"])["ml-engineer-small.html"]
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<strong>FastAPI</strong>" in page and "<table>" in page and "<pre><code" in page
+    assert '<a href="https://fastapi.tiangolo.com/" rel="noopener noreferrer">FastAPI docs</a>' in page
+    assert "http://" not in page.replace("https://fastapi", "") or "<link" not in page  # no external assets
+    assert "<link" not in page and "<script" not in page
+
+
+def test_json_document_is_stable_and_complete(plan):
+    document = json.loads(render_plan(make_environment(), plan, ["json"])["ml-engineer-small.json"])
+    assert document["profile"] == {"role": "ml-engineer", "size": "small", "knows": [], "goals": [],
+                                   "hours_per_week": 5, "start": None}
+    first = document["modules"][0]
+    assert {k: first[k] for k in ("id", "title", "hours", "level", "stage", "week", "reasons")} == {
+        "id": "python", "title": "Python", "hours": 2, "level": "foundation", "stage": "foundations",
+        "week": 1, "reasons": [{"kind": "prerequisite", "module": "cleaning"}],
+    }
+    assert document["total_hours"] == sum(m["hours"] for m in document["modules"])
+    assert document["weeks"] == 4 and document["first_milestone"] == "first-slice"
+
+
+def test_index_links_every_syllabus(plan):
+    pages = render_index(make_environment(), [plan], ["md", "html"])
+    assert "[19 h, 4 weeks](ml-engineer-small.md)" in pages["index.md"]
+    assert '<a href="ml-engineer-small.html">19 h, 4 weeks</a>' in pages["index.html"]
+
+
+@pytest.mark.parametrize("payload", [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "<iframe src=https://evil.example></iframe>",
+    "<style>body{background:url(javascript:alert(1))}</style>",
+    '<svg onload="alert(1)"></svg>',
+])
+def test_untrusted_markdown_cannot_inject_script(payload):
+    html = str(markdown_html("Intro " + payload))
+    lowered = html.lower()
+    for bad in ("<script", "onerror", "onload", "javascript:", "data:text", "<iframe", "<style", "<svg"):
+        assert bad not in lowered
+
+
+def test_untrusted_plain_text_is_escaped_in_html(loaded):
+    result = loaded({"x": {"title": "<script>alert(1)</script>", "roles": ["ml-engineer"],
+                           "outcomes": ["<b onclick=alert(1)>bold</b>"]}})
+    plan = plan_path(result.catalog, result.graph, Profile("ml-engineer", "small"))
+    page = render_plan(make_environment(), plan, ["html"])["ml-engineer-small.html"]
+    assert "<script>alert" not in page and "<b onclick" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_markdown_output_defuses_raw_html_but_keeps_code():
+    assert md_text("<script>x</script> and `<b>` and a < b") == "&lt;script>x&lt;/script> and `<b>` and a < b"
+    assert md_text("[x](javascript:alert(1))") == "[x](#blocked-javascript-alert(1))"
+
+
+def test_user_template_overrides_one_template(plan, tmp_path):
+    (tmp_path / "syllabus.md.j2").write_text("Custom {{ plan.role.title }}\n")
+    pages = render_plan(make_environment([tmp_path]), plan, ["md", "html"])
+    assert pages["ml-engineer-small.md"] == "Custom ML engineer\n"
+    assert pages["ml-engineer-small.html"].startswith("<!DOCTYPE html>")  # built-in still used
+
+
+def test_user_template_overrides_one_block(plan, tmp_path):
+    (tmp_path / "syllabus.html.j2").write_text(
+        '{% extends "builtin/syllabus.html.j2" %}{% block footer %}Made by L&amp;D{% endblock %}'
+    )
+    page = render_plan(make_environment([tmp_path]), plan, ["html"])["ml-engineer-small.html"]
+    assert "<footer>Made by L&amp;D</footer>" in page and "## Schedule" not in page and "<h2>Schedule</h2>" in page
+
+
+def test_template_mistakes_fail_loudly(plan, tmp_path):
+    (tmp_path / "syllabus.md.j2").write_text("{{ plan.no_such_field }}\n")
+    with pytest.raises(CurriculumError, match="template error in syllabus.md.j2: .*no_such_field"):
+        render_plan(make_environment([tmp_path]), plan, ["md"])
+
+
+def test_template_syntax_error_names_file_and_line(plan, tmp_path):
+    (tmp_path / "syllabus.md.j2").write_text("ok\n{% if %}\n")
+    with pytest.raises(CurriculumError) as info:
+        render_plan(make_environment([tmp_path]), plan, ["md"])
+    assert info.value.line == 2 and info.value.path.endswith("syllabus.md.j2")
+
+
+def test_missing_templates_folder(tmp_path):
+    with pytest.raises(CurriculumError, match="templates directory not found"):
+        make_environment([tmp_path / "nope"])
