@@ -8,11 +8,12 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from .errors import CurriculumError, did_you_mean, raise_if_any
+from .errors import CurriculumError, did_you_mean
 from .model import Catalog
 
 
-def build_graph(catalog: Catalog) -> nx.DiGraph:
+def check_graph(catalog: Catalog) -> tuple[nx.DiGraph, list[CurriculumError]]:
+    """The graph of the modules that exist, and the problems found in it."""
     graph = nx.DiGraph()
     graph.add_nodes_from(catalog.modules)
     problems: list[CurriculumError] = []
@@ -33,8 +34,7 @@ def build_graph(catalog: Catalog) -> nx.DiGraph:
             else:
                 graph.add_edge(prerequisite, module.id)
     problems += _cycle_problems(graph, catalog)
-    raise_if_any(problems)
-    return graph
+    return graph, problems
 
 
 def _cycle_problems(graph: nx.DiGraph, catalog: Catalog) -> list[CurriculumError]:

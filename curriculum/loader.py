@@ -34,6 +34,14 @@ def load_catalog(module_dirs: Sequence[Path] | None = None) -> Catalog:
     The built-in roles and sizes are always known; a catalog's own
     `catalog.yaml` adds to them or replaces them by id.
     """
+    catalog, problems = read_catalog(module_dirs)
+    raise_if_any(problems)
+    return catalog
+
+
+def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, list[CurriculumError]]:
+    """Like `load_catalog`, but returns the modules that loaded together with
+    the problems found, so later checks can report theirs in the same run."""
     builtin = resources.builtin_modules_dir()
     dirs = [Path(d) for d in module_dirs] if module_dirs else [builtin]
     problems: list[CurriculumError] = []
@@ -64,13 +72,12 @@ def load_catalog(module_dirs: Sequence[Path] | None = None) -> Catalog:
             problems.append(_unknown("role", role, roles, where))
         if size not in sizes:
             problems.append(_unknown("size", size, sizes, where))
-    raise_if_any(problems)
     return Catalog(
         modules=dict(sorted(modules.items())),
         roles=dict(sorted(roles.items())),
         sizes=dict(sorted(sizes.items())),
         path_why={key: why for key, (why, _) in sorted(path_why.items())},
-    )
+    ), problems
 
 
 def _load_directory(directory: Path, problems: list[CurriculumError]) -> list[Module]:

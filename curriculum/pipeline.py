@@ -12,9 +12,9 @@ from pathlib import Path
 import networkx as nx
 
 from . import resources
-from .errors import CurriculumError
-from .graph import build_graph
-from .loader import load_catalog
+from .errors import CurriculumError, raise_if_any
+from .graph import check_graph
+from .loader import read_catalog
 from .model import Catalog, Plan, Profile
 from .plan import plan_path
 from .render import make_environment, render_index, render_plan
@@ -34,9 +34,12 @@ class LoadedCatalog:
 
 
 def load(module_dirs: Sequence[Path] = ()) -> LoadedCatalog:
-    """Load, validate and check the prerequisite graph of the catalogs."""
-    catalog = load_catalog(module_dirs)
-    return LoadedCatalog(catalog, build_graph(catalog), tuple(Path(d) for d in module_dirs))
+    """Load, validate and check the prerequisite graph of the catalogs,
+    reporting every problem of both stages together."""
+    catalog, problems = read_catalog(module_dirs)
+    graph, graph_problems = check_graph(catalog)
+    raise_if_any(problems + graph_problems)
+    return LoadedCatalog(catalog, graph, tuple(Path(d) for d in module_dirs))
 
 
 def all_plans(loaded: LoadedCatalog, hours_per_week: float = 5.0, start: dt.date | None = None) -> list[Plan]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
 
 import networkx as nx
 
@@ -135,7 +134,3 @@ def _week_of(elapsed_hours: float, hours_per_week: float) -> int:
 def _round(value: float) -> float:
     # Hours are human estimates; rounding hides float noise such as 2.9999999.
     return round(value, 6)
-
-
-def plan_all(catalog: Catalog, graph: nx.DiGraph, profiles: Iterable[Profile]) -> list[Plan]:
-    return [plan_path(catalog, graph, profile) for profile in profiles]
