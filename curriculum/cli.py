@@ -41,10 +41,17 @@ def _positive(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="curriculum", description="Tailored ML upskilling paths, published as syllabi.")
+    # -v and -q work before or after the command; SUPPRESS keeps a
+    # subcommand's unset flag from overriding one given before it.
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                           help="say more about what happens")
+    verbosity.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                           help="print errors only")
+    parser = _Parser(prog="curriculum", description="Tailored ML upskilling paths, published as syllabi.",
+                     parents=[verbosity])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="say more about what happens")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.set_defaults(verbose=False, quiet=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def catalog_options(sub):
@@ -64,10 +71,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="study hours per week (default: 5)")
         sub.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1")
 
-    validate = commands.add_parser("validate", help="check a catalog and report every problem")
+    validate = commands.add_parser("validate", help="check a catalog and report every problem", parents=[verbosity])
     catalog_options(validate)
 
-    path = commands.add_parser("path", help="one tailored syllabus for a role and company size")
+    path = commands.add_parser("path", help="one tailored syllabus for a role and company size", parents=[verbosity])
     path.add_argument("--role", required=True)
     path.add_argument("--size", required=True)
     path.add_argument("--knows", action="extend", nargs="+", default=[], metavar="ID",
@@ -79,13 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     path.add_argument("-o", "--output", default="output", metavar="DIR",
                       help="output folder, or - for stdout (one format) (default: output)")
 
-    build = commands.add_parser("build", help="every role x size syllabus and an index (the main job)")
+    build = commands.add_parser("build", help="every role x size syllabus and an index (the main job)", parents=[verbosity])
     catalog_options(build)
     render_options(build, ("md", "html"))
     build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
                        help="output folder (default: output)")
 
-    listing = commands.add_parser("list", help="list roles, sizes or modules")
+    listing = commands.add_parser("list", help="list roles, sizes or modules", parents=[verbosity])
     listing.add_argument("what", choices=("roles", "sizes", "modules"))
     catalog_options(listing)
     return parser

@@ -141,3 +141,11 @@ def test_builtin_catalog_builds_from_any_directory(tmp_path):
 def test_builtin_catalog_is_valid():
     result = run("validate")
     assert result.returncode == 0, result.stderr
+
+
+def test_verbosity_flags_work_before_or_after_the_command(small_dir, tmp_path, capsys):
+    assert main(["-q", "build", "--modules", str(small_dir), "-o", str(tmp_path / "a")]) == 0
+    assert main(["build", "-q", "--modules", str(small_dir), "-o", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["build", "-v", "--modules", str(small_dir), "-o", str(tmp_path / "c")]) == 0
+    assert "no module targets role 'data-engineer' at size 'small'; skipped" in capsys.readouterr().err
