@@ -51,7 +51,6 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="curriculum", description="Tailored ML upskilling paths, published as syllabi.",
                      parents=[verbosity])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.set_defaults(verbose=False, quiet=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def catalog_options(sub):
@@ -100,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.verbose = getattr(args, "verbose", False)
+    args.quiet = getattr(args, "quiet", False)
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("curriculum: %(message)s"))
