@@ -212,10 +212,17 @@ def _load_settings(path, roles, sizes, path_why, problems) -> None:
     if errors:
         problems.extend(errors)
         return
+    redefined = set()
     for item in document.data.get("roles", ()):
         roles[item["id"]] = Role(item["id"], item["title"], item.get("description", ""), item.get("why", ""))
+        redefined.add(("role", item["id"]))
     for item in document.data.get("sizes", ()):
         sizes[item["id"]] = Size(item["id"], item["title"], item.get("description", ""), item.get("why", ""))
+        redefined.add(("size", item["id"]))
+    # Path texts written for a role or size this file redefines no longer apply.
+    for role, size in list(path_why):
+        if ("role", role) in redefined or ("size", size) in redefined:
+            del path_why[(role, size)]
     for index, item in enumerate(document.data.get("paths", ())):
         where = Location(str(path), document.line_of(("paths", index)))
         path_why[(item["role"], item["size"])] = (item["why"], where)

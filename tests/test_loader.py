@@ -154,3 +154,10 @@ def test_bad_settings_file_is_located(catalog_dir):
     directory = catalog_dir({"a": {}}, settings={"roles": [{"id": "x", "titel": "X"}]})
     problems = problems_of(directory)
     assert f"{directory / 'catalog.yaml'}:3: unknown field 'titel' (did you mean 'title'?)" in problems
+
+
+def test_redefining_a_role_drops_the_earlier_path_texts_for_it(catalog_dir):
+    settings = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "why": "Our own stance."}]}
+    catalog = load_catalog([catalog_dir({"a": {}}, settings)])
+    assert catalog.why("ml-engineer", "small").startswith("Our own stance.")
+    assert catalog.why("software-engineer", "small") == load_catalog([catalog_dir({"a": {}})]).why("software-engineer", "small")
