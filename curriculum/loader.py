@@ -11,6 +11,7 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,11 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
             _load_settings(settings, roles, sizes, path_why, problems)
 
     modules: dict[str, Module] = {}
+    # Every role and size a module names, checked once all catalogs have
+    # defined theirs; gathered even from modules with other problems.
+    audiences: list[_Audience] = []
     for directory in dirs:
-        for module in _load_directory(directory, problems):
+        for module in _load_directory(directory, problems, audiences):
             previous = modules.get(module.id)
             if previous is not None:
                 log.warning(
@@ -66,7 +70,10 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
                 )
             modules[module.id] = module
 
-    problems += _check_audiences(modules.values(), roles, sizes)
+    for audience in audiences:
+        known = roles if audience.kind == "role" else sizes
+        if audience.value not in known and not (audience.kind == "role" and audience.value == ALL_ROLES):
+            problems.append(_unknown(audience.kind, audience.value, known, audience.where))
     for (role, size), (_, where) in sorted(path_why.items()):
         if role not in roles:
             problems.append(_unknown("role", role, roles, where))
@@ -80,7 +87,7 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     ), problems
 
 
-def _load_directory(directory: Path, problems: list[CurriculumError]) -> list[Module]:
+def _load_directory(directory: Path, problems: list[CurriculumError], audiences: list[_Audience]) -> list[Module]:
     if not directory.is_dir():
         problems.append(CurriculumError("catalog directory not found", directory))
         return []
@@ -91,7 +98,7 @@ def _load_directory(directory: Path, problems: list[CurriculumError]) -> list[Mo
         except CurriculumError as exc:
             problems.append(exc)
             continue
-        for module in _modules_from(document, problems):
+        for module in _modules_from(document, problems, audiences):
             first = seen.get(module.id)
             if first is not None:
                 problems.append(CurriculumError(
@@ -142,7 +149,7 @@ def _escapes(path: Path, root: Path) -> bool:
     return not path.resolve().is_relative_to(root)
 
 
-def _modules_from(document: YamlDocument, problems: list[CurriculumError]) -> list[Module]:
+def _modules_from(document: YamlDocument, problems: list[CurriculumError], audiences: list[_Audience]) -> list[Module]:
     data = document.data
     if isinstance(data, dict):
         items = [((), data)]
@@ -156,6 +163,13 @@ def _modules_from(document: YamlDocument, problems: list[CurriculumError]) -> li
         return []
     modules = []
     for prefix, item in items:
+        if not isinstance(item, dict):
+            problems.append(CurriculumError(
+                f"expected a module (a mapping) as list item {prefix[0] + 1}, found {_type_name(item)}",
+                document.path, document.line_of(prefix),
+            ))
+            continue
+        audiences.extend(_audiences_of(item, document, prefix))
         errors = [
             CurriculumError(message, document.path, document.line_of(prefix + tuple(where)))
             for where, message in schema_errors(item, "module")
@@ -228,20 +242,23 @@ def _load_settings(path, roles, sizes, path_why, problems) -> None:
         path_why[(item["role"], item["size"])] = (item["why"], where)
 
 
-def _check_audiences(modules: Iterable[Module], roles, sizes) -> list[CurriculumError]:
-    problems = []
-    for module in modules:
-        for index, role in enumerate(module.roles):
-            if role != ALL_ROLES and role not in roles:
-                problems.append(_unknown("role", role, roles, _at(module, "roles", index)))
-        for index, size in enumerate(module.sizes):
-            if size not in sizes:
-                problems.append(_unknown("size", size, sizes, _at(module, "sizes", index)))
-    return problems
+@dataclass(frozen=True)
+class _Audience:
+    kind: str  # "role" or "size"
+    value: str
+    where: Location
 
 
-def _at(module: Module, *key) -> Location:
-    return Location(module.location.path, module.line_of(*key))
+def _audiences_of(item: dict, document: YamlDocument, prefix: tuple) -> list[_Audience]:
+    found = []
+    for kind, field in (("role", "roles"), ("size", "sizes")):
+        values = item.get(field)
+        if isinstance(values, list):
+            found += [
+                _Audience(kind, value, Location(str(document.path), document.line_of(prefix + (field, index))))
+                for index, value in enumerate(values) if isinstance(value, str)
+            ]
+    return found
 
 
 def _unknown(kind: str, value: str, known: Iterable[str], where: Location) -> CurriculumError:

@@ -1,0 +1,129 @@
+"""The broken-input corpus: every case under corpus/catalogs/<case>/ holds a
+catalog (`modules/`) and the exact error lines it must produce
+(`expected.txt`). Each must exit 1 with those lines, no traceback, and leave an
+existing output folder byte-identical.
+
+A new case: add the folder with its `modules/`, then write `expected.txt` by
+hand (or from `curriculum validate --modules modules 2> expected.txt` run inside
+the case folder, after checking every line is right).
+"""
+
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from curriculum.cli import main
+from curriculum.errors import CurriculumError
+from curriculum.yamlread import MAX_FILE_BYTES, read_yaml
+
+CORPUS = Path(__file__).parent / "corpus" / "catalogs"
+CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+GOLDEN_CATALOG = Path(__file__).parent / "golden" / "catalog"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def existing_output(tmp_path):
+    """An output folder from an earlier good build, with a user's own file in it."""
+    out = tmp_path / "site" / "out"
+    assert main(["-q", "build", "--modules", str(GOLDEN_CATALOG), "-o", str(out)]) == 0
+    (out / "my-notes.txt").write_text("mine")
+    return out
+
+
+def assert_fails_cleanly(args, expected: str, out: Path, capsys):
+    before = snapshot(out)
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == expected
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staging folder left
+
+
+def test_corpus_has_the_cases_the_issue_lists():
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_catalog_gives_exact_errors_and_loses_nothing(case, existing_output, capsys, monkeypatch):
+    monkeypatch.chdir(CORPUS / case)
+    expected = (CORPUS / case / "expected.txt").read_text()
+    assert expected, "a corpus case must expect at least one error"
+    for line in expected.splitlines():
+        assert line.startswith("modules/") and ".yaml:" in line  # path:line: message
+    assert_fails_cleanly(["build", "--modules", "modules", "-o", str(existing_output)], expected, existing_output, capsys)
+    assert main(["validate", "--modules", "modules"]) == 1
+    assert capsys.readouterr().err == expected
+
+
+def test_python_tags_are_never_executed(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(CORPUS / "python-object-tag")
+    marker = Path("/tmp/curriculum-pwned")
+    marker.unlink(missing_ok=True)
+    assert main(["validate", "--modules", "modules"]) == 1
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("case", ["alias-bomb", "deep-nesting"])
+def test_hostile_yaml_is_refused_with_bounded_memory(case):
+    path = next((CORPUS / case / "modules").glob("*.yaml"))
+    tracemalloc.start()
+    try:
+        with pytest.raises(CurriculumError):
+            read_yaml(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024
+
+
+def test_oversized_file(tmp_path, existing_output, capsys, monkeypatch):
+    catalog = tmp_path / "big" / "modules"
+    catalog.mkdir(parents=True)
+    (catalog / "a.yaml").write_text("id: a\ntitle: A\nhours: 2\nlevel: foundation\ndescription: " + "x" * MAX_FILE_BYTES + "\n")
+    monkeypatch.chdir(catalog.parent)
+    size = (catalog / "a.yaml").stat().st_size
+    assert_fails_cleanly(
+        ["build", "--modules", "modules", "-o", str(existing_output)],
+        f"modules/a.yaml: file is {size} bytes, over the limit of {MAX_FILE_BYTES}\n", existing_output, capsys,
+    )
+
+
+def test_symlinks_out_of_the_catalog_are_not_followed(tmp_path, existing_output, capsys, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "s.yaml").write_text("id: s\ntitle: S\nhours: 2\nlevel: foundation\nroles: [all]\n")
+    catalog = tmp_path / "linked" / "modules"
+    catalog.mkdir(parents=True)
+    (catalog / "a.yaml").write_text("id: a\ntitle: A\nhours: 2\nlevel: foundation\nroles: [all]\n")
+    (catalog / "file.yaml").symlink_to(secret / "s.yaml")
+    (catalog / "folder").symlink_to(secret)
+    monkeypatch.chdir(catalog.parent)
+    assert_fails_cleanly(
+        ["build", "--modules", "modules", "-o", str(existing_output)],
+        "modules/file.yaml: symbolic link points outside the catalog; not followed\n"
+        "modules/folder: symbolic link points outside the catalog; not followed\n",
+        existing_output, capsys,
+    )
+
+
+def test_byte_order_mark_is_accepted(tmp_path, capsys):
+    (tmp_path / "a.yaml").write_bytes(b"\xef\xbb\xbfid: a\ntitle: A\nhours: 2\nlevel: foundation\n")
+    assert main(["validate", "--modules", str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize("case", ["many-problems", "python-object-tag", "deep-nesting"])
+def test_real_process_prints_no_traceback(case):
+    result = subprocess.run(
+        [sys.executable, "-m", "curriculum", "validate", "--modules", "modules"],
+        cwd=CORPUS / case, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (CORPUS / case / "expected.txt").read_text()
