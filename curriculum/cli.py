@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -106,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("curriculum: %(message)s"))
     log.addHandler(handler)
     log.setLevel(level)
+    # SIGTERM ends a run like Ctrl-C does: staging is cleaned up and the
+    # output folder keeps its old contents.
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return _COMMANDS[args.command](args)
     except CurriculumError as exc:
@@ -119,7 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()  # the reader went away (`| head`); nothing to report
         return 1
     finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
         log.removeHandler(handler)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _validate(args) -> int:
