@@ -1,0 +1,124 @@
+"""Property-based tests over random catalogs and random text."""
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curriculum.errors import CurriculumError
+from curriculum.graph import ancestors_of, check_graph
+from curriculum.loader import load_catalog
+from curriculum.model import LEVELS, STAGES, Catalog, Location, Module, Profile, Role, Size
+from curriculum.plan import plan_path
+
+ROLES = ("dev", "ops")
+SIZES = ("small", "large")
+
+
+@st.composite
+def catalogs(draw):
+    """A random DAG of modules: prerequisites are drawn from earlier ids only."""
+    count = draw(st.integers(1, 25))
+    modules = {}
+    for index in range(count):
+        module_id = f"m{index}"
+        modules[module_id] = Module(
+            id=module_id,
+            title=module_id,
+            hours=draw(st.sampled_from([0.5, 1, 2, 3.5, 8])),
+            level=draw(st.sampled_from(LEVELS)),
+            location=Location("x.yaml", index + 1),
+            prerequisites=tuple(draw(st.sets(st.sampled_from([f"m{i}" for i in range(index)]), max_size=3))
+                                if index else ()),
+            stage=draw(st.sampled_from((None, *STAGES))),
+            roles=tuple(draw(st.sets(st.sampled_from(ROLES + ("all",)), max_size=2))),
+            sizes=tuple(draw(st.sets(st.sampled_from(SIZES), max_size=2))),
+            tags=("capstone",) if draw(st.booleans()) and draw(st.booleans()) else (),
+        )
+    catalog = Catalog(
+        modules=modules,
+        roles={r: Role(r, r) for r in ROLES},
+        sizes={s: Size(s, s) for s in SIZES},
+    )
+    ids = sorted(modules)
+    profile = Profile(
+        role=draw(st.sampled_from(ROLES)),
+        size=draw(st.sampled_from(SIZES)),
+        knows=tuple(sorted(draw(st.sets(st.sampled_from(ids), max_size=4)))),
+        goals=tuple(sorted(draw(st.sets(st.sampled_from(ids), max_size=3)))),
+        hours_per_week=draw(st.sampled_from([1, 2.5, 5, 10])),
+    )
+    return catalog, profile
+
+
+@settings(max_examples=300, deadline=None)
+@given(catalogs())
+def test_paths_respect_prerequisites_targets_and_knowledge(case):
+    catalog, profile = case
+    graph, problems = check_graph(catalog)
+    assert problems == []
+    plan = plan_path(catalog, graph, profile)
+    order = [step.module.id for step in plan.steps]
+    known = set(profile.knows) | ancestors_of(graph, profile.knows)
+
+    assert len(order) == len(set(order))
+    assert not known & set(order)
+    for position, module_id in enumerate(order):
+        for prerequisite in catalog.modules[module_id].prerequisites:
+            assert prerequisite in known or order.index(prerequisite) < position
+    targets = {m.id for m in catalog.modules.values() if m.targets(profile.role, profile.size)} | set(profile.goals)
+    assert targets - known <= set(order)
+    assert set(order) <= targets | ancestors_of(graph, targets)
+    # The schedule adds up and weeks never go backwards.
+    assert abs(plan.total_hours - sum(catalog.modules[m].hours for m in order)) < 1e-6
+    weeks = [step.week for step in plan.steps]
+    assert weeks == sorted(weeks) and all(s.end_week >= s.week for s in plan.steps)
+    assert all(s.end_week <= plan.weeks for s in plan.steps)
+
+
+@settings(max_examples=100, deadline=None)
+@given(catalogs())
+def test_planning_is_deterministic(case):
+    catalog, profile = case
+    reordered = Catalog(dict(reversed(list(catalog.modules.items()))), catalog.roles, catalog.sizes)
+    first = plan_path(catalog, check_graph(catalog)[0], profile)
+    second = plan_path(reordered, check_graph(reordered)[0], profile)
+    assert first == second
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
+module_like = st.fixed_dictionaries(
+    {}, optional={
+        "id": st.text(max_size=12) | st.just("ok-id"),
+        "title": yaml_values, "hours": yaml_values, "level": st.sampled_from(LEVELS) | yaml_values,
+        "prerequisites": yaml_values, "roles": yaml_values, "sizes": yaml_values, "stage": yaml_values,
+        "resources": yaml_values, "outcomes": yaml_values, "tags": yaml_values,
+    },
+)
+
+
+def load_text(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "m.yaml").write_bytes(data)
+        try:
+            load_catalog([Path(folder)])
+        except CurriculumError as error:
+            assert str(error)  # every problem renders as a message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_loader_raises_only_its_own_error_on_arbitrary_bytes(data):
+    load_text(data)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(module_like | st.lists(module_like, max_size=3))
+def test_loader_raises_only_its_own_error_on_module_shaped_yaml(data):
+    load_text(yaml.safe_dump(data, allow_unicode=True).encode())
