@@ -1,0 +1,174 @@
+"""Module and catalog text is untrusted: an XSS corpus in every text field
+must produce pages in which no script can run.
+
+Checked twice: statically with Python's HTML parser (always), and for real in
+headless Chromium (when Chromium and Playwright are installed; CI sets
+CURRICULUM_REQUIRE_BROWSER=1 so a missing browser fails instead of skipping).
+"""
+
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import markdown
+import pytest
+import yaml
+
+from curriculum.cli import main
+
+PAYLOADS = (Path(__file__).parent / "corpus" / "xss-payloads.txt").read_text(encoding="utf-8").splitlines()
+CHROMIUM = os.environ.get("CURRICULUM_CHROMIUM", "/usr/lib/chromium/chromium")
+DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "base", "link", "form", "frame", "frameset", "svg", "math"}
+URL_ATTRIBUTES = {"href", "src", "action", "data", "formaction", "xlink:href", "srcdoc", "background", "poster"}
+
+
+def hostile_catalog(folder: Path) -> Path:
+    """One module per payload, the payload in every text field; and a role
+    and size whose texts are payloads too."""
+    folder.mkdir()
+    for index, payload in enumerate(PAYLOADS):
+        url_tail = payload if not re.search(r"\s", payload) else quote(payload)
+        module = {
+            "id": f"xss-{index}",
+            "title": f"T {payload}",
+            "hours": 1,
+            "level": "foundation",
+            "stage": "data",
+            "roles": ["xss-role"],
+            "prerequisites": [f"xss-{index - 1}"] if index else [],
+            "summary": f"S {payload}",
+            "description": f"D {payload}\n\n{payload}\n",
+            "outcomes": [f"O {payload}", payload],
+            "exercise": f"E {payload}",
+            "assessment": f"A {payload}",
+            "standard_models": [f"M {payload}"],
+            "resources": [{"title": f"R {payload}", "url": f"https://example.org/{url_tail}", "kind": "docs"}],
+            "tags": [f"G {payload}", "capstone"],
+        }
+        (folder / f"xss-{index}.yaml").write_text(yaml.safe_dump(module, allow_unicode=True), encoding="utf-8")
+    joined = "\n\n".join(PAYLOADS)
+    settings = {
+        "roles": [{"id": "xss-role", "title": PAYLOADS[0], "description": PAYLOADS[2], "why": joined}],
+        "sizes": [{"id": "small", "title": PAYLOADS[13], "description": PAYLOADS[6], "why": joined}],
+        "paths": [{"role": "xss-role", "size": "small", "why": joined}],
+    }
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """The built HTML pages, plus each Markdown page rendered to HTML the way
+    a Markdown wiki (MkDocs: python-markdown, raw HTML passed through) would."""
+    root = tmp_path_factory.mktemp("xss")
+    catalog = hostile_catalog(root / "catalog")
+    out = root / "out"
+    assert main(["-q", "build", "--modules", str(catalog), "-o", str(out)]) == 0
+    wiki = root / "wiki"
+    wiki.mkdir()
+    for page in out.glob("*.md"):
+        html = markdown.markdown(page.read_text(encoding="utf-8"), extensions=["tables"])
+        (wiki / f"{page.stem}.html").write_text(f"<!DOCTYPE html><html><body>{html}</body></html>", encoding="utf-8")
+    found = sorted(out.glob("*.html")) + sorted(wiki.glob("*.html"))
+    assert any(p.name == "xss-role-small.html" for p in found)
+    return found
+
+
+def test_corpus_is_large_enough():
+    assert len(PAYLOADS) >= 30
+
+
+class _Audit(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+        self.styles = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in DANGEROUS_TAGS or (tag == "meta" and "http-equiv" in dict(attrs)):
+            self.problems.append(f"<{tag}>")
+        if tag == "style":
+            self.styles += 1
+        for name, value in attrs:
+            # python-markdown aligns table columns with a style of its own.
+            if name.startswith("on") or (name == "style" and not re.fullmatch(r"text-align: (left|right|center);", value or "")):
+                self.problems.append(f"<{tag} {name}=...>")
+            if name in URL_ATTRIBUTES and value is not None:
+                scheme = re.sub(r"[\s\x00-\x1f]", "", value).lower()
+                if scheme.startswith(("javascript:", "data:", "vbscript:")) or name == "srcdoc":
+                    self.problems.append(f"<{tag} {name}={value!r}>")
+
+
+def test_no_dangerous_markup_in_any_page(pages):
+    for page in pages:
+        audit = _Audit()
+        audit.feed(page.read_text(encoding="utf-8"))
+        assert audit.problems == [], page.name
+        # Our own stylesheet in the page head, nothing else.
+        assert audit.styles == (1 if page.parent.name == "out" else 0), page.name
+
+
+def _browser():
+    missing = not Path(CHROMIUM).exists()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = True
+    if missing:
+        if os.environ.get("CURRICULUM_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium ({CHROMIUM}) and Playwright are required here")
+        pytest.skip("needs Chromium and Playwright")
+    return sync_playwright
+
+
+HOOK = """
+window.__xss = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  window[name] = (...args) => window.__xss.push(name + ':' + args.join(','));
+}
+"""
+
+AUDIT = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('*')) {
+    const tag = el.tagName.toLowerCase();
+    if (['script', 'iframe', 'object', 'embed', 'base', 'link', 'form'].includes(tag)) found.push(tag);
+    if (tag === 'meta' && el.hasAttribute('http-equiv')) found.push('meta http-equiv');
+    for (const attr of el.attributes) {
+      if (attr.name.startsWith('on')) found.push(tag + ' ' + attr.name);
+      if (/^\\s*(javascript|data|vbscript):/i.test(attr.value) && ['href', 'src', 'action', 'data'].includes(attr.name))
+        found.push(tag + ' ' + attr.name + '=' + attr.value);
+    }
+  }
+  return found;
+}"""
+
+
+def test_no_script_runs_in_chromium(pages):
+    sync_playwright = _browser()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        try:
+            context = browser.new_context()
+            context.add_init_script(HOOK)
+            for page_file in pages:
+                page = context.new_page()
+                dialogs = []
+                page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+                page.goto(page_file.as_uri(), wait_until="load")
+                page.wait_for_timeout(150)  # let error and load handlers fire, if any
+                # Hover and focus everything, as a reader's mouse and keyboard would.
+                page.evaluate("() => document.querySelectorAll('*').forEach(e => { "
+                              "e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})); e.focus && e.focus(); })")
+                assert dialogs == [], page_file.name
+                assert page.evaluate("() => window.__xss") == [], page_file.name
+                assert page.evaluate(AUDIT) == [], page_file.name
+                page.close()
+        finally:
+            browser.close()
