@@ -49,6 +49,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         safe_url=safe_url,
         hours=format_hours,
         md_cell=md_cell,
+        md_line=md_line,
         md_text=md_text,
         reason=reason_text,
     )
@@ -212,7 +213,12 @@ def format_hours(value: float) -> str:
 
 def md_cell(text: str) -> str:
     """Text safe inside a Markdown table cell: one line, pipes escaped."""
-    return md_text(" ".join(str(text).split())).replace("|", "\\|")
+    return md_line(text).replace("|", "\\|")
+
+
+def md_line(text: str) -> str:
+    """Text safe in a Markdown heading or list item: one line, defused."""
+    return md_text(" ".join(str(text).split()))
 
 
 # Fenced code blocks and inline code spans: left exactly as written.

@@ -1,9 +1,11 @@
 """The built-in catalog and templates must ship inside the wheel: a plain
 (non-editable) `pip install .` works from any directory."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -11,9 +13,15 @@ import pytest
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wheel")
-    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    # Build from a copy: setuptools writes build/ and *.egg-info into the
+    # source tree, which must not race with another build of the checkout.
+    source = folder / "source"
+    shutil.copytree(
+        Path(__file__).resolve().parents[1], source,
+        ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "output", "__pycache__", "tests"),
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(root)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(source)],
         check=True, capture_output=True, timeout=600,
     )
     (path,) = folder.glob("curriculum-*.whl")

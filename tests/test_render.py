@@ -129,3 +129,14 @@ def test_template_syntax_error_names_file_and_line(plan, tmp_path):
 def test_missing_templates_folder(tmp_path):
     with pytest.raises(CurriculumError, match="templates directory not found"):
         make_environment([tmp_path / "nope"])
+
+
+def test_multiline_title_cannot_break_markdown_structure(loaded):
+    result = loaded({"x": {"title": "Real title\n# Fake heading\n| a | b |", "roles": ["ml-engineer"],
+                           "outcomes": ["first line\n- fake item"]}})
+    plan = plan_path(result.catalog, result.graph, Profile("ml-engineer", "small"))
+    page = render_plan(make_environment(), plan, ["md"])["ml-engineer-small.md"]
+    assert "### 1. Real title # Fake heading \\| a \\| b \\|" not in page  # headings do not escape pipes
+    assert "### 1. Real title # Fake heading | a | b |" in page
+    assert "\n# Fake heading" not in page and "\n- fake item" not in page
+    assert "- first line - fake item" in page
