@@ -9,7 +9,7 @@ import networkx as nx
 
 from .errors import CurriculumError, did_you_mean, raise_if_any
 from .graph import ancestors_of
-from .model import LEVELS, STAGES, Catalog, Module, Plan, Profile, Reason, Step
+from .model import LEVELS, STAGES, Catalog, Plan, Profile, Reason, Step
 
 # Modules without a stage are ordered as foundations.
 _STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)} | {None: 0}
@@ -73,14 +73,19 @@ def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
 
 
 def _learning_order(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> list[str]:
-    """Every module after its prerequisites; among those free to go next, the
-    one that reaches a working end-to-end system soonest: first what the next
-    end-to-end milestone needs, then earlier lifecycle stages, lower levels, id."""
-    group = _milestone_groups(catalog, graph, needed)
+    """Every module after its prerequisites. Among those free to go next:
+    first what the first end-to-end milestone needs, in lifecycle order, so a
+    working system ships early; then the rest level by level (foundation,
+    practitioner, advanced), each in lifecycle order, improving every step
+    of the system in turn; ties broken by id."""
+    first_slice = _first_milestone_closure(catalog, graph, needed)
 
     def key(module_id: str) -> tuple:
         module = catalog.modules[module_id]
-        return (group[module_id], _STAGE_RANK[module.stage], _LEVEL_RANK[module.level], module_id)
+        stage, level = _STAGE_RANK[module.stage], _LEVEL_RANK[module.level]
+        if module_id in first_slice:
+            return (0, 0, stage, level, module_id)
+        return (1, level, stage, level, module_id)
 
     waiting = {m: sum(1 for p in graph.predecessors(m) if p in needed) for m in needed}
     ready = [key(m) for m, count in waiting.items() if count == 0]
@@ -97,23 +102,21 @@ def _learning_order(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> li
     return order
 
 
-def _milestone_groups(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> dict[str, int]:
-    """For each module, the index of the earliest end-to-end milestone it
-    leads to (milestones ordered by level, stage, id); after all of them if none."""
-    milestones = sorted(
-        (m for m in needed if catalog.modules[m].is_milestone),
-        key=lambda m: _rank(catalog.modules[m]),
-    )
-    group = dict.fromkeys(needed, len(milestones))
-    for index, milestone in enumerate(milestones):
-        for module_id in ancestors_of(graph, [milestone]) | {milestone}:
-            if module_id in needed and group[module_id] > index:
-                group[module_id] = index
-    return group
-
-
-def _rank(module: Module) -> tuple:
-    return (_LEVEL_RANK[module.level], _STAGE_RANK[module.stage], module.id)
+def _first_milestone_closure(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> set[str]:
+    """The end-to-end milestone in the path that can be finished soonest (the
+    fewest hours of still-needed work; then lower level, earlier stage, id),
+    with everything it still needs. Empty when the path has no milestone."""
+    best: tuple | None = None
+    for milestone in needed:
+        module = catalog.modules[milestone]
+        if not module.is_milestone:
+            continue
+        closure = (ancestors_of(graph, [milestone]) & needed) | {milestone}
+        hours = sum(catalog.modules[m].hours for m in closure)
+        rank = (hours, _LEVEL_RANK[module.level], _STAGE_RANK[module.stage], milestone)
+        if best is None or rank < best[0]:
+            best = (rank, closure)
+    return best[1] if best else set()
 
 
 def _reasons(module_id, targets, goals, graph, position) -> tuple[Reason, ...]:

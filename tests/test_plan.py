@@ -110,3 +110,29 @@ def test_bad_profile_is_a_clear_error(small, options, message):
     with pytest.raises(CurriculumError) as info:
         plan_path(small.catalog, small.graph, Profile(**fields))
     assert message in str(info.value)
+
+
+def test_after_the_first_slice_the_path_goes_level_by_level(loaded):
+    catalog = dict(SMALL)
+    catalog["advanced-capstone"] = {"stage": "deployment", "level": "advanced", "tags": ["capstone"],
+                                    "prerequisites": ["first-slice"], "roles": ["ml-engineer"]}
+    catalog["research"] = {"stage": "modeling", "level": "advanced", "prerequisites": ["boosting"],
+                           "roles": ["ml-engineer"]}
+    order = ids(plan_for(loaded(catalog), "ml-engineer", "large"))
+    assert order[order.index("first-slice") + 1:] == [
+        "boosting", "platforms", "monitoring",  # practitioner, in lifecycle order
+        "research", "advanced-capstone",  # then advanced, in lifecycle order
+    ]
+
+
+def test_the_soonest_milestone_goes_first(loaded):
+    catalog = {
+        "long": {"hours": 30},
+        "big-capstone": {"tags": ["capstone"], "prerequisites": ["long"], "roles": ["ml-engineer"]},
+        "quick": {"hours": 1, "stage": "team-practice", "level": "practitioner"},
+        "small-capstone": {"tags": ["capstone"], "prerequisites": ["quick"], "roles": ["ml-engineer"],
+                           "level": "practitioner", "stage": "monitoring"},
+    }
+    plan = plan_for(loaded(catalog))
+    assert ids(plan)[:2] == ["quick", "small-capstone"]
+    assert plan.first_milestone.module.id == "small-capstone"
