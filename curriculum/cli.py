@@ -92,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
                        help="output folder (default: output)")
 
+    lint = commands.add_parser("lint", help="hold the catalog and its paths to the teaching stance",
+                               parents=[verbosity])
+    catalog_options(lint)
+    lint.add_argument("--role", help="check only this role's path (with --size)")
+    lint.add_argument("--size", help="check only this company size's path (with --role)")
+    lint.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    lint.add_argument("--explain", metavar="CODE", help="print what a check looks for and why, then exit")
+
     listing = commands.add_parser("list", help="list roles, sizes or modules", parents=[verbosity])
     listing.add_argument("what", choices=("roles", "sizes", "modules"))
     catalog_options(listing)
@@ -174,6 +182,28 @@ def _build(args) -> int:
     return 0
 
 
+def _lint(args) -> int:
+    from .lint import CHECKS, ERROR
+    from .pipeline import lint
+
+    if args.explain:
+        check = CHECKS.get(args.explain.upper())
+        if check is None:
+            raise CurriculumError(f"unknown check '{args.explain}'; checks: {', '.join(CHECKS)}")
+        print(f"{check.code} ({check.severity}): {check.title}\n{check.rationale}")
+        return 0
+    if (args.role is None) != (args.size is None):
+        raise CurriculumError("--role and --size go together")
+    findings = lint(args.modules, args.role, args.size)
+    for finding in findings:
+        print(finding)
+    errors = sum(f.severity == ERROR for f in findings)
+    warnings = len(findings) - errors
+    if not args.quiet:
+        print(f"lint: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors or (args.strict and warnings) else 0
+
+
 def _list(args) -> int:
     from .pipeline import load
 
@@ -197,4 +227,4 @@ def _report(args, written: list[str], out_dir) -> None:
         print(f"wrote {len(written)} file(s) to {out_dir}/")
 
 
-_COMMANDS = {"validate": _validate, "path": _path, "build": _build, "list": _list}
+_COMMANDS = {"validate": _validate, "path": _path, "build": _build, "lint": _lint, "list": _list}

@@ -51,10 +51,11 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     roles: dict[str, Role] = {}
     sizes: dict[str, Size] = {}
     path_why: dict[tuple[str, str], tuple[str, Location]] = {}
+    lint: dict[str, object] = {}
     for directory in settings_dirs:
         settings = directory / SETTINGS_FILE
         if settings.is_file():
-            _load_settings(settings, roles, sizes, path_why, problems)
+            _load_settings(settings, roles, sizes, path_why, lint, problems)
 
     modules: dict[str, Module] = {}
     # Every role and size a module names, checked once all catalogs have
@@ -81,9 +82,11 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
             problems.append(_unknown("size", size, sizes, where))
     return Catalog(
         modules=dict(sorted(modules.items())),
-        roles=dict(sorted(roles.items())),
-        sizes=dict(sorted(sizes.items())),
+        # Roles and sizes keep the order the catalogs define them in.
+        roles=roles,
+        sizes=sizes,
         path_why={key: why for key, (why, _) in sorted(path_why.items())},
+        lint=lint,
     ), problems
 
 
@@ -213,7 +216,7 @@ def _module(data: dict[str, Any], location: Location, lines: dict[tuple, int]) -
     )
 
 
-def _load_settings(path, roles, sizes, path_why, problems) -> None:
+def _load_settings(path, roles, sizes, path_why, lint, problems) -> None:
     try:
         document = read_yaml(path)
     except CurriculumError as exc:
@@ -240,6 +243,7 @@ def _load_settings(path, roles, sizes, path_why, problems) -> None:
     for index, item in enumerate(document.data.get("paths", ())):
         where = Location(str(path), document.line_of(("paths", index)))
         path_why[(item["role"], item["size"])] = (item["why"], where)
+    lint.update(document.data.get("lint", {}))
 
 
 @dataclass(frozen=True)

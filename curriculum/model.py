@@ -92,13 +92,16 @@ class Size:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Modules, roles and sizes, each keyed by id in sorted id order."""
+    """Modules (keyed by id, in id order), roles and sizes (in the order the
+    catalogs define them)."""
 
     modules: dict[str, Module]
     roles: dict[str, Role]
     sizes: dict[str, Size]
     # "Why this path" text for a (role, size) pair, where the catalog has one.
     path_why: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Settings of `curriculum lint` (the `lint` section of catalog.yaml files).
+    lint: dict[str, object] = field(default_factory=dict)
 
     def why(self, role: str, size: str) -> str:
         specific = self.path_why.get((role, size))

@@ -36,6 +36,7 @@ class LoadedCatalog:
 def load(module_dirs: Sequence[Path] = ()) -> LoadedCatalog:
     """Load, validate and check the prerequisite graph of the catalogs,
     reporting every problem of both stages together."""
+    log.info("loading %s", ", ".join(map(str, module_dirs)) or "the built-in catalog")
     catalog, problems = read_catalog(module_dirs)
     graph, graph_problems = check_graph(catalog)
     raise_if_any(problems + graph_problems)
@@ -117,3 +118,17 @@ def path(
 def _protected(loaded: LoadedCatalog, template_dirs: Sequence[Path]) -> list[Path]:
     """Folders an output folder must never contain (it is swapped out whole)."""
     return [*loaded.dirs, *template_dirs, resources.builtin_modules_dir(), resources.builtin_templates_dir()]
+
+
+def lint(module_dirs: Sequence[Path] = (), role: str | None = None, size: str | None = None) -> list:
+    """Lint findings for the catalog and its role x size paths (or only the
+    path for `role` and `size`, when given)."""
+    from .lint import lint_catalog
+
+    loaded = load(module_dirs)
+    plans = all_plans(loaded)
+    if role is None:
+        checked = plans
+    else:
+        checked = [plan_path(loaded.catalog, loaded.graph, Profile(role, size))]
+    return lint_catalog(loaded.catalog, loaded.graph, plans, checked)

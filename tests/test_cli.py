@@ -123,7 +123,7 @@ def test_list_commands(small_dir, capsys):
     assert main(["list", "roles"]) == 0
     assert "ml-engineer" in capsys.readouterr().out
     assert main(["list", "sizes"]) == 0
-    assert capsys.readouterr().out.split()[0] == "large"
+    assert capsys.readouterr().out.split()[0] == "small"  # in the order the catalog defines them
     assert main(["list", "modules", "--modules", str(small_dir)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(SMALL) and lines[0].split()[:4] == ["baseline", "2h", "foundation", "modeling"]
@@ -149,3 +149,20 @@ def test_verbosity_flags_work_before_or_after_the_command(small_dir, tmp_path, c
     assert capsys.readouterr().out == ""
     assert main(["build", "-v", "--modules", str(small_dir), "-o", str(tmp_path / "c")]) == 0
     assert "curriculum: wrote 32 file(s) to" in capsys.readouterr().err
+
+
+def test_readme_table_of_path_totals_is_true():
+    from pathlib import Path
+
+    from curriculum.pipeline import all_plans, load
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    loaded = load()
+    plans = {(p.role.id, p.size.id): p for p in all_plans(loaded)}
+    assert len(plans) == 15
+    for role in loaded.catalog.roles.values():
+        cells = [f"{plans[(role.id, s)].total_hours:g} h ({len(plans[(role.id, s)].steps)} modules)"
+                 for s in loaded.catalog.sizes]
+        assert f"| {role.title} | " + " | ".join(cells) + " |" in readme, "update the README's table of totals"
+        for size in loaded.catalog.sizes:
+            assert 40 <= plans[(role.id, size)].total_hours <= 160
