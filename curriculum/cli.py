@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -91,6 +92,19 @@ def _parser() -> argparse.ArgumentParser:
     render_options(build, ("md", "html"))
     build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
                        help="output folder (default: output)")
+
+    team = commands.add_parser("team", help="a syllabus per member, a team overview, cohorts, calendar and CSV",
+                               parents=[verbosity])
+    team.add_argument("team_file", type=Path, metavar="TEAM_FILE", help="team file: .yaml/.yml or .csv")
+    team.add_argument("--size", help="company size (overrides the file's; needed for CSV)")
+    team.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1 (overrides the file's)")
+    catalog_options(team)
+    team.add_argument("--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
+                      help=f"output formats: {', '.join(FORMATS)} (default: md html)")
+    team.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
+                      help="folder of templates that override the built-in ones")
+    team.add_argument("-o", "--output", type=Path, metavar="DIR",
+                      help="output folder (default: output/teams/TEAM-NAME)")
 
     lint = commands.add_parser("lint", help="hold the catalog and its paths to the teaching stance",
                                parents=[verbosity])
@@ -182,6 +196,28 @@ def _build(args) -> int:
     return 0
 
 
+def _team(args) -> int:
+    from .pipeline import team
+
+    formats = tuple(dict.fromkeys(args.formats or ("md", "html")))
+    with _progress(args, "planning") as tick:
+        out_dir, written = team(args.team_file, args.modules, args.output, formats, args.templates,
+                                args.size, args.start, progress=tick)
+    _report(args, written, out_dir)
+    return 0
+
+
+@contextmanager
+def _progress(args, label: str):
+    """A progress bar on a terminal, for runs long enough to notice; silent
+    otherwise (tqdm waits `delay` seconds before it draws anything)."""
+    from tqdm import tqdm
+
+    quiet = args.quiet or not sys.stderr.isatty()
+    with tqdm(desc=label, unit=" people", delay=0.5, disable=quiet, leave=False, file=sys.stderr) as bar:
+        yield bar.update
+
+
 def _lint(args) -> int:
     from .lint import CHECKS, ERROR
     from .pipeline import lint
@@ -227,4 +263,4 @@ def _report(args, written: list[str], out_dir) -> None:
         print(f"wrote {len(written)} file(s) to {out_dir}/")
 
 
-_COMMANDS = {"validate": _validate, "path": _path, "build": _build, "lint": _lint, "list": _list}
+_COMMANDS = {"validate": _validate, "path": _path, "build": _build, "team": _team, "lint": _lint, "list": _list}

@@ -68,6 +68,20 @@ CHECKS = {
         Check("S207", WARNING, "path without problem framing",
               "Before investing, a team answers: can ML solve it, can we get labelled data, is it crucial to "
               "the business? Every path needs a problem-framing module."),
+        Check("T301", WARNING, "medium-company team with more ML researchers than ML engineers",
+              "At a medium company one strong researcher is surrounded by engineers who learn from them: "
+              "more ML engineers than scientists, paired on tasks."),
+        Check("T302", WARNING, "researcher not paired with an engineer",
+              "Engineers learn ML fastest by pairing with a researcher on real tasks, and researchers learn "
+              "engineering the same way. Name pairs with `pairs_with`; the advice suggests the engineer who "
+              "shares the most modules."),
+        Check("T303", WARNING, "small-company team where nobody covers deployment and monitoring",
+              "At a small company one practitioner owns the system end to end, so someone's path must cover "
+              "deployment and monitoring."),
+        Check("T304", WARNING, "readiness questions not all answered yes",
+              "Before investing, answer: can ML solve it, can we label or acquire training data, is it crucial "
+              "to the business? Until all are yes, the manager's path gets a problem-framing module "
+              "(lint.readiness_module)."),
     )
 }
 
@@ -89,6 +103,11 @@ class Finding:
 @dataclass(frozen=True)
 class LintSettings:
     engineer_roles: tuple[str, ...] = ()
+    ml_engineer_roles: tuple[str, ...] = ()
+    researcher_roles: tuple[str, ...] = ()
+    manager_roles: tuple[str, ...] = ()
+    solo_sizes: tuple[str, ...] = ()
+    readiness_module: str = ""
     pairing_sizes: tuple[str, ...] = ()
     platform_sizes: tuple[str, ...] = ()
     pairing_tags: tuple[str, ...] = ()

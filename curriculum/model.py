@@ -174,3 +174,95 @@ class Plan:
 
 def week_start(start: dt.date | None, week: int) -> dt.date | None:
     return None if start is None else start + dt.timedelta(weeks=week - 1)
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    role: str
+    email: str = ""
+    knows: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
+    hours_per_week: float = 5.0
+    pairs_with: tuple[str, ...] = ()
+    line: int = 1  # of the member's entry (or CSV row) in the team file
+
+
+READINESS_QUESTIONS = {
+    "ml_can_solve": "is this a problem ML can solve?",
+    "training_data": "can we label or acquire training data?",
+    "business_critical": "is it crucial to the business?",
+}
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    size: str | None
+    start: dt.date | None
+    members: tuple[Member, ...]
+    # The three questions before investing, each answered yes (True) or not;
+    # None when the file does not say.
+    readiness: dict[str, bool] | None = field(default=None, compare=False)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A module two or more members share, taught once as a group session."""
+
+    module: Module
+    week: int
+    attendees: tuple[str, ...]  # member names
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Structure advice from the teaching stance, for a team."""
+
+    code: str
+    message: str
+    line: int = 1  # in the team file, where one member is concerned
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    team: Team
+    plans: tuple[tuple[Member, Plan], ...]
+    cohorts: tuple[Cohort, ...]
+    advice: tuple[Advice, ...]
+    slugs: dict[str, str] = field(compare=False)  # member name -> file name
+
+    @property
+    def total_hours(self) -> float:
+        return round(sum(plan.total_hours for _, plan in self.plans), 6)
+
+    @property
+    def weeks(self) -> int:
+        return max((plan.weeks for _, plan in self.plans), default=0)
+
+    @property
+    def end_date(self) -> dt.date | None:
+        if self.team.start is None or not self.weeks:
+            return None
+        return self.team.start + dt.timedelta(days=7 * self.weeks - 1)
+
+    @property
+    def facilitator_hours(self) -> float:
+        return round(sum(c.module.hours for c in self.cohorts), 6)
+
+    @property
+    def separate_sessions(self) -> int:
+        return sum(len(c.attendees) for c in self.cohorts)
+
+    @property
+    def separate_hours(self) -> float:
+        """Hours a facilitator would spend teaching each cohort member one by one."""
+        return round(sum(c.module.hours * len(c.attendees) for c in self.cohorts), 6)
+
+
+def readiness_gaps(team: Team) -> list[str]:
+    """The readiness questions not answered yes (none when the file is silent)."""
+    if team.readiness is None:
+        return []
+    return [q for q in READINESS_QUESTIONS if not team.readiness.get(q, False)]

@@ -15,7 +15,7 @@ from . import resources
 from .errors import CurriculumError, raise_if_any
 from .graph import check_graph
 from .loader import read_catalog
-from .model import Catalog, Plan, Profile
+from .model import Catalog, Plan, Profile, TeamPlan
 from .plan import plan_path
 from .render import make_environment, render_index, render_plan
 from .write import write_pages
@@ -132,3 +132,57 @@ def lint(module_dirs: Sequence[Path] = (), role: str | None = None, size: str | 
     else:
         checked = [plan_path(loaded.catalog, loaded.graph, Profile(role, size))]
     return lint_catalog(loaded.catalog, loaded.graph, plans, checked)
+
+
+def team_plan(
+    team_file: Path,
+    module_dirs: Sequence[Path] = (),
+    size: str | None = None,
+    start: dt.date | None = None,
+    progress=None,
+) -> tuple[LoadedCatalog, TeamPlan]:
+    from .team import read_team
+    from .teamplan import plan_team
+
+    loaded = load(module_dirs)
+    team = read_team(team_file, loaded.catalog, size, start)
+    return loaded, plan_team(loaded.catalog, loaded.graph, team, progress)
+
+
+def team_pages(team: TeamPlan, formats: Sequence[str] = DEFAULT_FORMATS, template_dirs: Sequence[Path] = ()) -> dict[str, str]:
+    """Every member's syllabus, the overview, the assignments CSV and (with a
+    start date) the calendar."""
+    from .exports import assignments_csv, team_calendar
+    from .render import render_team
+
+    pages = render_team(make_environment(template_dirs), team, formats)
+    pages["assignments.csv"] = assignments_csv(team)
+    if team.team.start is not None:
+        pages["team.ics"] = team_calendar(team)
+    else:
+        log.warning("no start date (set 'start' in the team file or pass --start): no calendar written")
+    return pages
+
+
+def default_team_output(team: TeamPlan) -> Path:
+    from .team import slugify
+
+    return DEFAULT_OUTPUT / "teams" / (slugify(team.team.name) or "team")
+
+
+def team(
+    team_file: Path,
+    module_dirs: Sequence[Path] = (),
+    out_dir: Path | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    template_dirs: Sequence[Path] = (),
+    size: str | None = None,
+    start: dt.date | None = None,
+    progress=None,
+) -> tuple[Path, list[str]]:
+    """Plan and write a whole team: a full rebuild of its output folder.
+    Returns the folder and the files written."""
+    loaded, planned = team_plan(team_file, module_dirs, size, start, progress)
+    pages = team_pages(planned, formats, template_dirs)
+    out_dir = out_dir or default_team_output(planned)
+    return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from . import resources
 from .errors import CurriculumError
-from .model import LEVELS, STAGES, Plan, Reason
+from .model import LEVELS, READINESS_QUESTIONS, STAGES, Plan, Reason, TeamPlan, readiness_gaps, week_start
 
 FORMATS = ("md", "html", "json")
 JSON_SCHEMA_VERSION = 1
@@ -57,15 +57,78 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     return env
 
 
-def render_plan(env: jinja2.Environment, plan: Plan, formats: Iterable[str]) -> dict[str, str]:
+def render_plan(
+    env: jinja2.Environment, plan: Plan, formats: Iterable[str], name: str | None = None
+) -> dict[str, str]:
+    """The syllabus in each format, as `NAME.FORMAT` (NAME defaults to ROLE-SIZE)."""
     pages = {}
     for fmt in formats:
-        name = f"{plan.slug}.{fmt}"
+        page = f"{name or plan.slug}.{fmt}"
         if fmt == "json":
-            pages[name] = to_json(plan_document(plan))
+            pages[page] = to_json(plan_document(plan))
         else:
-            pages[name] = _render(env, f"syllabus.{fmt}.j2", plan=plan)
+            pages[page] = _render(env, f"syllabus.{fmt}.j2", plan=plan)
     return pages
+
+
+def render_team(env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str]) -> dict[str, str]:
+    """Every member's syllabus, the team overview (index), and with json the
+    team document; the calendar and CSV come from `exports`."""
+    pages: dict[str, str] = {}
+    for member, plan in team_plan.plans:
+        pages.update(render_plan(env, plan, formats, team_plan.slugs[member.name]))
+    overview = _team_overview(team_plan)
+    for fmt in formats:
+        if fmt == "json":
+            pages["team.json"] = to_json(team_document(team_plan))
+        else:
+            pages[f"index.{fmt}"] = _render(env, f"team.{fmt}.j2", team=team_plan, **overview)
+    return pages
+
+
+def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
+    """The members x modules matrix, precomputed so templates stay simple."""
+    first_week: dict[str, int] = {}
+    modules = {}
+    cells: dict[tuple[str, str], str] = {}
+    for member, plan in team_plan.plans:
+        for step in plan.steps:
+            module_id = step.module.id
+            modules[module_id] = step.module
+            first_week[module_id] = min(first_week.get(module_id, step.week), step.week)
+            span = str(step.week) if step.end_week == step.week else f"{step.week}-{step.end_week}"
+            cells[(member.name, module_id)] = span
+    columns = [modules[m] for m in sorted(modules, key=lambda m: (first_week[m], m))]
+    return {"columns": columns, "cells": cells, "readiness_gaps": readiness_gaps(team_plan.team),
+            "questions": READINESS_QUESTIONS}
+
+
+def team_document(team_plan: TeamPlan) -> dict[str, Any]:
+    """The stable JSON form of a team plan (see README, "Team plans")."""
+    team = team_plan.team
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "team": {
+            "name": team.name,
+            "company_size": team.size,
+            "start": _iso(team.start),
+            "readiness": team.readiness,
+        },
+        "members": [
+            {"name": member.name, "email": member.email or None, "file": team_plan.slugs[member.name],
+             **plan_document(plan)}
+            for member, plan in team_plan.plans
+        ],
+        "cohorts": [
+            {"module": c.module.id, "title": c.module.title, "week": c.week, "start_date": _iso(week_start(team.start, c.week)),
+             "hours": _number(c.module.hours), "attendees": list(c.attendees)}
+            for c in team_plan.cohorts
+        ],
+        "advice": [{"code": a.code, "message": a.message} for a in team_plan.advice],
+        "total_hours": _number(team_plan.total_hours),
+        "weeks": team_plan.weeks,
+        "end_date": _iso(team_plan.end_date),
+    }
 
 
 def render_index(env: jinja2.Environment, plans: Sequence[Plan], formats: Iterable[str]) -> dict[str, str]:

@@ -1,0 +1,229 @@
+"""Read a team file (YAML, or CSV as exported from an HR system) into a `Team`.
+
+Problems are collected and reported together, each with its file and line
+(for CSV, the line of the row).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import CurriculumError, did_you_mean, raise_if_any
+from .loader import schema_errors
+from .model import Catalog, Member, Team
+from .yamlread import read_text, read_yaml
+
+CSV_COLUMNS = ("name", "email", "role", "knows", "goals", "hours_per_week")
+DEFAULT_HOURS_PER_WEEK = 5.0
+_YES = (True, "yes")
+
+
+def read_team(
+    path: Path,
+    catalog: Catalog,
+    size: str | None = None,
+    start: dt.date | None = None,
+) -> Team:
+    """The team in `path`, checked against `catalog`. `size` and `start`
+    (from the command line) override the file's; a CSV file needs them there."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        team = _read_csv(path)
+    else:
+        team = _read_yaml(path)
+    team = Team(
+        name=team.name,
+        size=size or team.size,
+        start=start or team.start,
+        members=team.members,
+        readiness=team.readiness,
+        source=team.source,
+    )
+    _check(team, catalog)
+    return team
+
+
+def _read_yaml(path: Path) -> Team:
+    document = read_yaml(path)
+    data = document.data
+    if isinstance(data, dict) and isinstance(data.get("start"), dt.date):
+        data = {**data, "start": data["start"].isoformat()}
+    problems = [
+        CurriculumError(message, path, document.line_of(tuple(where)))
+        for where, message in schema_errors(data, "team")
+    ]
+    start = None
+    if isinstance(data, dict) and isinstance(data.get("start"), str):
+        try:
+            start = dt.date.fromisoformat(data["start"])
+        except ValueError:
+            problems.append(CurriculumError(
+                f"'start' must be a date like 2027-01-11; got {data['start']!r}", path, document.line_of(("start",))
+            ))
+    raise_if_any(problems)
+    default_hours = float(data.get("hours_per_week", DEFAULT_HOURS_PER_WEEK))
+    members = tuple(
+        Member(
+            name=" ".join(item["name"].split()),
+            role=item["role"],
+            email=item.get("email", ""),
+            knows=tuple(dict.fromkeys(item.get("knows", ()))),
+            goals=tuple(dict.fromkeys(item.get("goals", ()))),
+            hours_per_week=float(item.get("hours_per_week", default_hours)),
+            pairs_with=tuple(" ".join(n.split()) for n in item.get("pairs_with", ())),
+            line=document.line_of(("members", index)),
+        )
+        for index, item in enumerate(data["members"])
+    )
+    readiness = data.get("readiness")
+    return Team(
+        name=data["team"],
+        size=data.get("company_size"),
+        start=start,
+        members=members,
+        readiness=None if readiness is None else {k: v in _YES for k, v in readiness.items()},
+        source=str(path),
+    )
+
+
+def _read_csv(path: Path) -> Team:
+    text = read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    problems: list[CurriculumError] = []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise CurriculumError(f"invalid CSV: {exc}", path, 1) from None
+    columns = [column.strip() for column in header]
+    for column in columns:
+        if column not in CSV_COLUMNS:
+            problems.append(CurriculumError(
+                f"unknown column '{column}'{did_you_mean(column, CSV_COLUMNS)}; "
+                f"expected {','.join(CSV_COLUMNS)}", path, 1,
+            ))
+    for required in ("name", "role"):
+        if required not in columns:
+            problems.append(CurriculumError(f"missing column '{required}'", path, 1))
+    raise_if_any(problems)
+    reader.fieldnames = columns
+    members = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                problems.append(CurriculumError(f"row has {len(columns) + len(row[None])} cells, the header {len(columns)}", path, line))
+                continue
+            cells = {key: (value or "").strip() for key, value in row.items()}
+            if not any(cells.values()):
+                continue  # a blank line
+            member = _member_from_row(cells, path, line, problems)
+            if member is not None:
+                members.append(member)
+    except csv.Error as exc:
+        problems.append(CurriculumError(f"invalid CSV: {exc}", path, reader.line_num))
+    if not members and not problems:
+        problems.append(CurriculumError("no members in the file", path, 1))
+    raise_if_any(problems)
+    return Team(name=path.stem, size=None, start=None, members=tuple(members), readiness=None, source=str(path))
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _member_from_row(cells: dict[str, str], path: Path, line: int, problems: list[CurriculumError]) -> Member | None:
+    before = len(problems)
+    name = " ".join(cells.get("name", "").split())
+    if not name:
+        problems.append(CurriculumError("'name' must not be empty", path, line))
+    role = cells.get("role", "")
+    if not _SLUG.match(role):
+        problems.append(CurriculumError(f"'role' {role!r} is not a valid role id", path, line))
+    lists = {}
+    for column in ("knows", "goals"):
+        items = [item.strip() for item in cells.get(column, "").split(";") if item.strip()]
+        for item in items:
+            if not _SLUG.match(item):
+                problems.append(CurriculumError(f"'{column}' has {item!r}, which is not a valid module id", path, line))
+        lists[column] = tuple(dict.fromkeys(items))
+    hours = DEFAULT_HOURS_PER_WEEK
+    if cells.get("hours_per_week"):
+        try:
+            hours = float(cells["hours_per_week"])
+        except ValueError:
+            hours = math.nan
+        if not 0 < hours <= 168:
+            problems.append(CurriculumError(
+                f"'hours_per_week' must be a number of hours from 0 to 168; got {cells['hours_per_week']!r}", path, line
+            ))
+    email = cells.get("email", "")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
+        problems.append(CurriculumError(f"'email' {email!r} is not an email address", path, line))
+    if len(problems) > before:
+        return None
+    return Member(name=name, role=role, email=email, knows=lists["knows"], goals=lists["goals"],
+                  hours_per_week=hours, line=line)
+
+
+def _check(team: Team, catalog: Catalog) -> None:
+    """Cross-checks against the catalog: roles, sizes, module ids, names."""
+    path = team.source
+    problems = []
+    if team.size is None:
+        problems.append(CurriculumError("no company size: set 'company_size' in the file or pass --size", path))
+    elif team.size not in catalog.sizes:
+        problems.append(CurriculumError(
+            f"unknown company size '{team.size}'{did_you_mean(team.size, catalog.sizes)}", path, 1
+        ))
+    names = {}
+    for member in team.members:
+        if member.role not in catalog.roles:
+            problems.append(CurriculumError(
+                f"{member.name}: unknown role '{member.role}'{did_you_mean(member.role, catalog.roles)}",
+                path, member.line,
+            ))
+        for what, ids in (("known", member.knows), ("goal", member.goals)):
+            for module_id in ids:
+                if module_id not in catalog.modules:
+                    problems.append(CurriculumError(
+                        f"{member.name}: unknown {what} module '{module_id}'{did_you_mean(module_id, catalog.modules)}",
+                        path, member.line,
+                    ))
+        key = member.name.casefold()
+        if key in names:
+            problems.append(CurriculumError(
+                f"duplicate member name '{member.name}' (first on line {names[key]})", path, member.line
+            ))
+        names.setdefault(key, member.line)
+    for member in team.members:
+        for partner in member.pairs_with:
+            if partner.casefold() not in names:
+                problems.append(CurriculumError(
+                    f"{member.name}: pairs_with names '{partner}', who is not in the team", path, member.line
+                ))
+    raise_if_any(problems)
+
+
+def member_slugs(members: Sequence[Member]) -> dict[str, str]:
+    """A file name for each member: their name as a slug, made unique."""
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for index, member in enumerate(members, start=1):
+        base = slugify(member.name) or f"member-{index}"
+        slug, n = base, 2
+        while slug in taken or slug == "index" or slug == "team":
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs[member.name] = slug
+    return slugs
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))[:80].strip("-")
