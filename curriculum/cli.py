@@ -98,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     team.add_argument("team_file", type=Path, metavar="TEAM_FILE", help="team file: .yaml/.yml or .csv")
     team.add_argument("--size", help="company size (overrides the file's; needed for CSV)")
     team.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1 (overrides the file's)")
+    team.add_argument("--hours-per-week", type=_positive, metavar="H",
+                      help="study hours per week for members who don't say (overrides the file's; default 5)")
     catalog_options(team)
     team.add_argument("--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
                       help=f"output formats: {', '.join(FORMATS)} (default: md html)")
@@ -110,7 +112,9 @@ def _parser() -> argparse.ArgumentParser:
                                parents=[verbosity])
     catalog_options(lint)
     lint.add_argument("--role", help="check only this role's path (with --size)")
-    lint.add_argument("--size", help="check only this company size's path (with --role)")
+    lint.add_argument("--size", help="check only this company size's path (with --role); with --team, "
+                                      "the team's company size")
+    lint.add_argument("--team", type=Path, metavar="TEAM_FILE", help="check a team file's structure instead")
     lint.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     lint.add_argument("--explain", metavar="CODE", help="print what a check looks for and why, then exit")
 
@@ -202,7 +206,7 @@ def _team(args) -> int:
     formats = tuple(dict.fromkeys(args.formats or ("md", "html")))
     with _progress(args, "planning") as tick:
         out_dir, written = team(args.team_file, args.modules, args.output, formats, args.templates,
-                                args.size, args.start, progress=tick)
+                                args.size, args.start, args.hours_per_week, progress=tick)
     _report(args, written, out_dir)
     return 0
 
@@ -228,9 +232,14 @@ def _lint(args) -> int:
             raise CurriculumError(f"unknown check '{args.explain}'; checks: {', '.join(CHECKS)}")
         print(f"{check.code} ({check.severity}): {check.title}\n{check.rationale}")
         return 0
-    if (args.role is None) != (args.size is None):
+    if args.team is not None:
+        from .pipeline import lint_team
+
+        findings = lint_team(args.team, args.modules, args.size)
+    elif (args.role is None) != (args.size is None):
         raise CurriculumError("--role and --size go together")
-    findings = lint(args.modules, args.role, args.size)
+    else:
+        findings = lint(args.modules, args.role, args.size)
     for finding in findings:
         print(finding)
     errors = sum(f.severity == ERROR for f in findings)

@@ -326,7 +326,7 @@ def _describe(error) -> list[tuple[list, str]]:
         return [(where, f"{field} must be greater than {error.validator_value}; got {value!r}")]
     if validator == "maximum":
         return [(where, f"{field} must be at most {error.validator_value}; got {value!r}")]
-    if validator == "minLength":
+    if validator in ("minLength", "minItems"):
         return [(where, f"{field} must not be empty")]
     if validator in ("maxLength", "maxItems"):
         return [(where, f"{field} is too long (limit {error.validator_value})")]

@@ -189,9 +189,9 @@ class Member:
 
 
 READINESS_QUESTIONS = {
-    "ml_can_solve": "is this a problem ML can solve?",
-    "training_data": "can we label or acquire training data?",
-    "business_critical": "is it crucial to the business?",
+    "ml_can_solve": "Is this a problem ML can solve?",
+    "training_data": "Can we label or acquire training data?",
+    "business_critical": "Is it crucial to the business?",
 }
 
 

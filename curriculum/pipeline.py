@@ -139,13 +139,14 @@ def team_plan(
     module_dirs: Sequence[Path] = (),
     size: str | None = None,
     start: dt.date | None = None,
+    hours_per_week: float | None = None,
     progress=None,
 ) -> tuple[LoadedCatalog, TeamPlan]:
     from .team import read_team
     from .teamplan import plan_team
 
     loaded = load(module_dirs)
-    team = read_team(team_file, loaded.catalog, size, start)
+    team = read_team(team_file, loaded.catalog, size, start, hours_per_week)
     return loaded, plan_team(loaded.catalog, loaded.graph, team, progress)
 
 
@@ -178,11 +179,22 @@ def team(
     template_dirs: Sequence[Path] = (),
     size: str | None = None,
     start: dt.date | None = None,
+    hours_per_week: float | None = None,
     progress=None,
 ) -> tuple[Path, list[str]]:
     """Plan and write a whole team: a full rebuild of its output folder.
     Returns the folder and the files written."""
-    loaded, planned = team_plan(team_file, module_dirs, size, start, progress)
+    loaded, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress)
     pages = team_pages(planned, formats, template_dirs)
     out_dir = out_dir or default_team_output(planned)
     return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
+
+
+def lint_team(
+    team_file: Path, module_dirs: Sequence[Path] = (), size: str | None = None, start: dt.date | None = None
+) -> list:
+    """Structure advice for a team file, as lint findings located in the file."""
+    from .lint import Finding
+
+    _, planned = team_plan(team_file, module_dirs, size, start)
+    return [Finding(a.code, a.message, f"{planned.team.source}:{a.line}") for a in planned.advice]

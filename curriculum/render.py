@@ -88,17 +88,17 @@ def render_team(env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[
 
 def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
     """The members x modules matrix, precomputed so templates stay simple."""
-    first_week: dict[str, int] = {}
+    earliest: dict[str, tuple[int, int]] = {}  # module -> (first week, first position) in anyone's path
     modules = {}
     cells: dict[tuple[str, str], str] = {}
     for member, plan in team_plan.plans:
-        for step in plan.steps:
+        for position, step in enumerate(plan.steps):
             module_id = step.module.id
             modules[module_id] = step.module
-            first_week[module_id] = min(first_week.get(module_id, step.week), step.week)
+            earliest[module_id] = min(earliest.get(module_id, (step.week, position)), (step.week, position))
             span = str(step.week) if step.end_week == step.week else f"{step.week}-{step.end_week}"
             cells[(member.name, module_id)] = span
-    columns = [modules[m] for m in sorted(modules, key=lambda m: (first_week[m], m))]
+    columns = [modules[m] for m in sorted(modules, key=lambda m: (earliest[m], m))]
     return {"columns": columns, "cells": cells, "readiness_gaps": readiness_gaps(team_plan.team),
             "questions": READINESS_QUESTIONS}
 

@@ -30,14 +30,16 @@ def read_team(
     catalog: Catalog,
     size: str | None = None,
     start: dt.date | None = None,
+    hours_per_week: float | None = None,
 ) -> Team:
-    """The team in `path`, checked against `catalog`. `size` and `start`
-    (from the command line) override the file's; a CSV file needs them there."""
+    """The team in `path`, checked against `catalog`. `size`, `start` and the
+    default `hours_per_week` (from the command line) override the file's; a
+    CSV file needs the size and start date from there."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        team = _read_csv(path)
+        team = _read_csv(path, hours_per_week or DEFAULT_HOURS_PER_WEEK)
     else:
-        team = _read_yaml(path)
+        team = _read_yaml(path, hours_per_week)
     team = Team(
         name=team.name,
         size=size or team.size,
@@ -50,7 +52,7 @@ def read_team(
     return team
 
 
-def _read_yaml(path: Path) -> Team:
+def _read_yaml(path: Path, default_hours: float | None) -> Team:
     document = read_yaml(path)
     data = document.data
     if isinstance(data, dict) and isinstance(data.get("start"), dt.date):
@@ -68,7 +70,7 @@ def _read_yaml(path: Path) -> Team:
                 f"'start' must be a date like 2027-01-11; got {data['start']!r}", path, document.line_of(("start",))
             ))
     raise_if_any(problems)
-    default_hours = float(data.get("hours_per_week", DEFAULT_HOURS_PER_WEEK))
+    default_hours = default_hours or float(data.get("hours_per_week", DEFAULT_HOURS_PER_WEEK))
     members = tuple(
         Member(
             name=" ".join(item["name"].split()),
@@ -93,7 +95,7 @@ def _read_yaml(path: Path) -> Team:
     )
 
 
-def _read_csv(path: Path) -> Team:
+def _read_csv(path: Path, default_hours: float) -> Team:
     text = read_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     problems: list[CurriculumError] = []
@@ -123,7 +125,7 @@ def _read_csv(path: Path) -> Team:
             cells = {key: (value or "").strip() for key, value in row.items()}
             if not any(cells.values()):
                 continue  # a blank line
-            member = _member_from_row(cells, path, line, problems)
+            member = _member_from_row(cells, path, line, default_hours, problems)
             if member is not None:
                 members.append(member)
     except csv.Error as exc:
@@ -131,13 +133,16 @@ def _read_csv(path: Path) -> Team:
     if not members and not problems:
         problems.append(CurriculumError("no members in the file", path, 1))
     raise_if_any(problems)
-    return Team(name=path.stem, size=None, start=None, members=tuple(members), readiness=None, source=str(path))
+    name = " ".join(re.findall(r"[^\W_]+", path.stem)).capitalize() or "Team"
+    return Team(name=name, size=None, start=None, members=tuple(members), readiness=None, source=str(path))
 
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-def _member_from_row(cells: dict[str, str], path: Path, line: int, problems: list[CurriculumError]) -> Member | None:
+def _member_from_row(
+    cells: dict[str, str], path: Path, line: int, default_hours: float, problems: list[CurriculumError]
+) -> Member | None:
     before = len(problems)
     name = " ".join(cells.get("name", "").split())
     if not name:
@@ -152,7 +157,7 @@ def _member_from_row(cells: dict[str, str], path: Path, line: int, problems: lis
             if not _SLUG.match(item):
                 problems.append(CurriculumError(f"'{column}' has {item!r}, which is not a valid module id", path, line))
         lists[column] = tuple(dict.fromkeys(items))
-    hours = DEFAULT_HOURS_PER_WEEK
+    hours = default_hours
     if cells.get("hours_per_week"):
         try:
             hours = float(cells["hours_per_week"])

@@ -82,7 +82,7 @@ def _advice(team, plans, cohorts, settings: LintSettings, gaps, framing) -> list
             ))
     if gaps:
         managers = [m.name for m in team.members if m.role in settings.manager_roles]
-        unanswered = "; ".join(READINESS_QUESTIONS[q] for q in gaps)
+        unanswered = " ".join(READINESS_QUESTIONS[q] for q in gaps)
         if framing and managers:
             action = f"'{framing}' was added to the path of {', '.join(managers)}"
         else:
