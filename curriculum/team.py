@@ -36,8 +36,9 @@ def read_team(
     default `hours_per_week` (from the command line) override the file's; a
     CSV file needs the size and start date from there."""
     path = Path(path)
+    problems: list[CurriculumError] = []
     if path.suffix.lower() == ".csv":
-        team = _read_csv(path, hours_per_week or DEFAULT_HOURS_PER_WEEK)
+        team = _read_csv(path, hours_per_week or DEFAULT_HOURS_PER_WEEK, problems)
     else:
         team = _read_yaml(path, hours_per_week)
     team = Team(
@@ -48,7 +49,8 @@ def read_team(
         readiness=team.readiness,
         source=team.source,
     )
-    _check(team, catalog)
+    problems += _check(team, catalog)
+    raise_if_any(problems)
     return team
 
 
@@ -95,10 +97,10 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
     )
 
 
-def _read_csv(path: Path, default_hours: float) -> Team:
+def _read_csv(path: Path, default_hours: float, problems: list[CurriculumError]) -> Team:
+    """The members whose rows are sound; problems with the others go to `problems`."""
     text = read_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    problems: list[CurriculumError] = []
     try:
         header = reader.fieldnames or []
     except csv.Error as exc:
@@ -132,7 +134,6 @@ def _read_csv(path: Path, default_hours: float) -> Team:
         problems.append(CurriculumError(f"invalid CSV: {exc}", path, reader.line_num))
     if not members and not problems:
         problems.append(CurriculumError("no members in the file", path, 1))
-    raise_if_any(problems)
     name = " ".join(re.findall(r"[^\W_]+", path.stem)).capitalize() or "Team"
     return Team(name=name, size=None, start=None, members=tuple(members), readiness=None, source=str(path))
 
@@ -176,7 +177,7 @@ def _member_from_row(
                   hours_per_week=hours, line=line)
 
 
-def _check(team: Team, catalog: Catalog) -> None:
+def _check(team: Team, catalog: Catalog) -> list[CurriculumError]:
     """Cross-checks against the catalog: roles, sizes, module ids, names."""
     path = team.source
     problems = []
@@ -212,7 +213,7 @@ def _check(team: Team, catalog: Catalog) -> None:
                 problems.append(CurriculumError(
                     f"{member.name}: pairs_with names '{partner}', who is not in the team", path, member.line
                 ))
-    raise_if_any(problems)
+    return problems
 
 
 def member_slugs(members: Sequence[Member]) -> dict[str, str]:

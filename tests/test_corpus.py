@@ -1,5 +1,6 @@
 """The broken-input corpus: every case under corpus/catalogs/<case>/ holds a
-catalog (`modules/`) and the exact error lines it must produce
+catalog (`modules/`), and every case under corpus/teams/<case>/ a team file
+(`team.yaml` or `team.csv`), with the exact error lines it must produce
 (`expected.txt`). Each must exit 1 with those lines, no traceback, and leave an
 existing output folder byte-identical.
 
@@ -127,3 +128,19 @@ def test_real_process_prints_no_traceback(case):
     )
     assert result.returncode == 1
     assert result.stderr == (CORPUS / case / "expected.txt").read_text()
+
+
+TEAMS = Path(__file__).parent / "corpus" / "teams"
+TEAM_CASES = sorted(p.name for p in TEAMS.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", TEAM_CASES)
+def test_broken_team_file_gives_exact_errors_and_loses_nothing(case, existing_output, capsys, monkeypatch):
+    monkeypatch.chdir(TEAMS / case)
+    (team_file,) = [p.name for p in (TEAMS / case).iterdir() if p.name.startswith("team.")]
+    expected = (TEAMS / case / "expected.txt").read_text()
+    assert expected
+    assert_fails_cleanly(["team", team_file, "--size", "small", "-o", str(existing_output)], expected,
+                         existing_output, capsys)
+    assert main(["lint", "--team", team_file, "--size", "small"]) == 1
+    assert capsys.readouterr().err == expected
