@@ -211,15 +211,23 @@ def _team(args) -> int:
     return 0
 
 
+# Seconds a run must take before its progress bar appears.
+PROGRESS_DELAY = 0.5
+
+
 @contextmanager
 def _progress(args, label: str):
     """A progress bar on a terminal, for runs long enough to notice; silent
-    otherwise (tqdm waits `delay` seconds before it draws anything)."""
+    otherwise."""
     from tqdm import tqdm
 
     quiet = args.quiet or not sys.stderr.isatty()
-    with tqdm(desc=label, unit=" people", delay=0.5, disable=quiet, leave=False, file=sys.stderr) as bar:
-        yield bar.update
+    with tqdm(desc=label, unit=" people", delay=PROGRESS_DELAY, disable=quiet, leave=False, file=sys.stderr) as bar:
+        def tick(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield tick
 
 
 def _lint(args) -> int:

@@ -18,20 +18,21 @@ def plan_team(
     catalog: Catalog,
     graph: nx.DiGraph,
     team: Team,
-    progress: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TeamPlan:
+    """`progress(done, total)` is called after each member is planned."""
     settings = LintSettings.from_catalog(catalog)
     gaps = readiness_gaps(team)
     framing = settings.readiness_module if settings.readiness_module in catalog.modules else None
     plans = []
-    for member in team.members:
+    for done, member in enumerate(team.members, start=1):
         goals = member.goals
         if gaps and framing and member.role in settings.manager_roles and framing not in goals:
             goals = goals + (framing,)
         profile = Profile(member.role, team.size, member.knows, goals, member.hours_per_week, team.start)
         plans.append((member, plan_path(catalog, graph, profile)))
         if progress:
-            progress()
+            progress(done, len(team.members))
     cohorts = _cohorts(graph, plans)
     advice = _advice(team, plans, cohorts, settings, gaps, framing)
     return TeamPlan(team, tuple(plans), tuple(cohorts), tuple(advice), member_slugs(team.members))

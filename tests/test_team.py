@@ -309,6 +309,18 @@ def test_progress_bar_is_silent_off_a_terminal(write_team, small, tmp_path, caps
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_shows_on_a_terminal(write_team, small, tmp_path, capsys, monkeypatch):
+    import sys
+
+    from curriculum import cli
+
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    path = write_team([member(f"P{i}") for i in range(30)])
+    assert main(["team", str(path), "--modules", str(small), "-o", str(tmp_path / "out")]) == 0
+    assert "\rplanning: " in capsys.readouterr().err
+
+
 def test_default_output_folder_is_named_after_the_team(write_team, small, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = write_team([member("Ana")], team="Payments / Risk ../..")
