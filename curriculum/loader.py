@@ -19,6 +19,7 @@ from typing import Any
 from . import resources
 from .errors import CurriculumError, did_you_mean, raise_if_any
 from .model import ALL_ROLES, Catalog, Location, Module, Resource, Role, Size
+from .quickcheck import compile_schema
 from .yamlread import YamlDocument, read_yaml
 
 log = logging.getLogger(__name__)
@@ -275,10 +276,15 @@ def _unknown(kind: str, value: str, known: Iterable[str], where: Location) -> Cu
 
 
 @lru_cache(maxsize=None)
-def _validator(kind: str):
-    import jsonschema  # deferred: only loading a catalog needs it
+def _schema(kind: str) -> dict:
+    return json.loads(resources.schema_path(kind).read_text(encoding="utf-8"))
 
-    schema = json.loads(resources.schema_path(kind).read_text(encoding="utf-8"))
+
+@lru_cache(maxsize=None)
+def _validator(kind: str):
+    import jsonschema  # deferred: only invalid input needs its explanations
+
+    schema = _schema(kind)
     if kind == "module":
         # Validate one module at a time so error paths are relative to it.
         schema = {**schema, "$ref": "#/$defs/module"}
@@ -286,8 +292,16 @@ def _validator(kind: str):
     return jsonschema.Draft202012Validator(schema)
 
 
+@lru_cache(maxsize=None)
+def _quick_check(kind: str):
+    root = _schema(kind)
+    return compile_schema(root["$defs"]["module"] if kind == "module" else root, root)
+
+
 def schema_errors(instance: Any, kind: str) -> list[tuple[list, str]]:
     """(data path, message) for each schema violation, in document order."""
+    if _quick_check(kind)(instance):
+        return []
     errors = []
     for error in _validator(kind).iter_errors(instance):
         errors.extend(_describe(error))

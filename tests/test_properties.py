@@ -122,3 +122,32 @@ def test_loader_raises_only_its_own_error_on_arbitrary_bytes(data):
 @given(module_like | st.lists(module_like, max_size=3))
 def test_loader_raises_only_its_own_error_on_module_shaped_yaml(data):
     load_text(yaml.safe_dump(data, allow_unicode=True).encode())
+
+
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 20000) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12) | st.sampled_from(["ok-id", "foundation", "data", "docs", "https://example.org/x"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["id", "title", "hours", "level", "url", "kind", "role", "name", "x"]) | st.text(max_size=6),
+        inner, max_size=5),
+    max_leaves=25,
+)
+module_shaped = st.fixed_dictionaries(
+    {"id": st.sampled_from(["ok-id", "Bad Id", 3]), "title": st.sampled_from(["T", "", None]),
+     "hours": st.sampled_from([1, 0, -1, 2.5, "x", True, 20000]), "level": st.sampled_from(["foundation", "guru", 1])},
+    optional={"prerequisites": json_like, "roles": json_like, "resources": st.lists(json_like, max_size=2),
+              "stage": json_like, "tags": json_like, "extra": json_like},
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["module", "catalog", "team"]), json_like | module_shaped)
+def test_quick_check_agrees_with_jsonschema(kind, instance):
+
+    from curriculum.loader import _quick_check, _validator
+
+    assert _quick_check(kind)(instance) == jsonschema_valid(_validator(kind), instance)
+
+
+def jsonschema_valid(validator, instance) -> bool:
+    return not any(True for _ in validator.iter_errors(instance))
