@@ -1,6 +1,6 @@
 """Read untrusted YAML into plain data, remembering the line of every value.
 
-Built on the parser's event stream rather than `yaml.safe_load` so that:
+Built on composed nodes rather than `yaml.safe_load` so that:
 - every value's line is known (errors name the line, not just the file);
 - duplicate keys are errors instead of silently keeping the last one;
 - only standard tags are accepted: `!!python/object` and friends are refused,
@@ -24,7 +24,6 @@ MAX_DEPTH = 64
 MAX_NODES = 100_000  # counting every alias expansion
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
 
 _SCALAR_TAGS = {
@@ -37,6 +36,9 @@ _SCALAR_TAGS = {
 }
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+# A key written `!!str key` or plainly (the resolver may read `yes:` as a bool; the text counts).
+_KEY_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+             "tag:yaml.org,2002:float", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
 
 # A JSON-pointer-like path into the data: mapping keys and list indexes.
 DataPath = tuple
@@ -76,26 +78,36 @@ def read_yaml(path: Path, text: str | None = None) -> YamlDocument:
     """Parse one YAML document. Raises CurriculumError with the line on any problem."""
     if text is None:
         text = read_text(path)
-    builder = _Builder(path)
+    loader = _Loader(text)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
+        # Composing builds nodes only: no tag is ever constructed here.
+        node = loader.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        if exc.context == "expected a single document in the stream":
+            raise CurriculumError("expected one YAML document, found several", path, exc.problem_mark.line + 1) from None
+        raise _yaml_error(exc, path, text) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        if line is not None and "\t" in _line_text(text, line):
-            problem = "tab character found; indent YAML with spaces"
-        raise CurriculumError(f"invalid YAML: {problem}", path, line) from None
+        raise _yaml_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise CurriculumError(f"invalid YAML: {exc}", path) from None
     except RecursionError:
         raise CurriculumError(f"YAML nested too deeply (limit {MAX_DEPTH})", path) from None
-    if not builder.documents:
+    finally:
+        loader.dispose()
+    if node is None:
         raise CurriculumError("file is empty", path, 1)
-    if len(builder.documents) > 1:
-        raise CurriculumError("expected one YAML document, found several", path, builder.second_document_line)
-    return YamlDocument(path, builder.documents[0], builder.lines)
+    converter = _Converter(path)
+    data = converter.convert(node, (), 0, node.start_mark.line + 1)
+    return YamlDocument(path, data, converter.lines)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, path: Path, text: str) -> CurriculumError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = exc.problem or exc.context or "invalid YAML"
+    if line is not None and "\t" in _line_text(text, line):
+        problem = "tab character found; indent YAML with spaces"
+    return CurriculumError(f"invalid YAML: {problem}", path, line)
 
 
 def _line_text(text: str, line: int) -> str:
@@ -107,123 +119,87 @@ def _short_tag(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
 
 
-class _Builder:
-    """Turns parser events into plain Python data plus a line map."""
+class _Converter:
+    """Composed YAML nodes -> plain Python data plus a line map."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.documents: list[Any] = []
-        self.second_document_line = 1
         self.lines: dict[DataPath, int] = {}
-        # Open containers: [container, data path, pending key, anchor, start line, node count]
-        self.stack: list[list] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, node count)
         self.nodes = 0
+        # Nodes met before (anchors): their value and how many nodes they expand to.
+        self.done: dict[int, tuple[Any, int]] = {}
+        self.open: set[int] = set()
 
-    def error(self, message: str, event) -> CurriculumError:
-        return CurriculumError(message, self.path, event.start_mark.line + 1)
+    def error(self, message: str, line: int) -> CurriculumError:
+        return CurriculumError(message, self.path, line)
 
-    def feed(self, event) -> None:
-        if isinstance(event, yaml.DocumentStartEvent) and self.documents:
-            self.second_document_line = event.start_mark.line + 1
-        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
-            self.count_nodes(1, event)
-        if isinstance(event, yaml.ScalarEvent):
-            self.scalar(event)
-        elif isinstance(event, yaml.AliasEvent):
-            self.alias(event)
-        elif isinstance(event, yaml.MappingStartEvent):
-            self.open(event, {}, _MAP_TAG)
-        elif isinstance(event, yaml.SequenceStartEvent):
-            self.open(event, [], _SEQ_TAG)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            container, _, _, anchor, _, count = self.stack.pop()
-            if anchor:
-                self.anchors[anchor] = (container, count)
-            self.attach(container)
+    def convert(self, node, data_path: DataPath, depth: int, line: int) -> Any:
+        """Convert `node`, found at `line` (where it is referred to)."""
+        self.lines.setdefault(data_path, line)
+        key = id(node)
+        if key in self.done:  # an alias: shared, but counted as expanded
+            value, count = self.done[key]
+            self.count(count, line)
+            return value
+        if key in self.open:
+            raise self.error("recursive YAML alias", line)
+        if depth > MAX_DEPTH:
+            raise self.error(f"YAML nested too deeply (limit {MAX_DEPTH})", line)
+        before = self.nodes
+        self.count(1, line)
+        self.open.add(key)
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            self.check_tag(node, _SEQ_TAG)
+            here = node.start_mark.line + 1
+            value = [
+                # An alias item's node starts where its anchor is: report the list's line instead.
+                self.convert(item, data_path + (index,), depth + 1,
+                             here if id(item) in self.done else item.start_mark.line + 1)
+                for index, item in enumerate(node.value)
+            ]
+        else:
+            self.check_tag(node, _MAP_TAG)
+            value = self.mapping(node, data_path, depth)
+        self.open.discard(key)
+        self.done[key] = (value, self.nodes - before)
+        return value
 
-    def count_nodes(self, n: int, event) -> None:
+    def mapping(self, node, data_path: DataPath, depth: int) -> dict:
+        value: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error("mapping keys must be plain text, not lists or mappings", line)
+            if key_node.tag not in _KEY_TAGS:
+                raise self.error(f"YAML tag '{_short_tag(key_node.tag)}' is not allowed on a key", line)
+            key = key_node.value
+            if key in value:
+                first = self.lines.get(data_path + (key,), "?")
+                raise self.error(f"duplicate key '{key}' (first on line {first})", line)
+            self.lines[data_path + (key,)] = line
+            value[key] = self.convert(value_node, data_path + (key,), depth + 1, line)
+        return value
+
+    def count(self, n: int, line: int) -> None:
         self.nodes += n
         if self.nodes > MAX_NODES:
-            raise self.error(f"too many YAML nodes (over {MAX_NODES}); aliases expand too far", event)
-        for frame in self.stack:
-            frame[5] += n
+            raise self.error(f"too many YAML nodes (over {MAX_NODES}); aliases expand too far", line)
 
-    def open(self, event, container, standard_tag: str) -> None:
-        if event.tag not in (None, "!", standard_tag):
-            raise self.error(f"YAML tag '{_short_tag(event.tag)}' is not allowed", event)
-        if len(self.stack) >= MAX_DEPTH:
-            raise self.error(f"YAML nested too deeply (limit {MAX_DEPTH})", event)
-        data_path = self.child_path(event)
-        self.lines.setdefault(data_path, event.start_mark.line + 1)
-        self.stack.append([container, data_path, None, event.anchor, event.start_mark.line + 1, 1])
+    def check_tag(self, node, standard_tag: str) -> None:
+        if node.tag != standard_tag:
+            raise self.error(f"YAML tag '{_short_tag(node.tag)}' is not allowed", node.start_mark.line + 1)
 
-    def child_path(self, event) -> DataPath:
-        if not self.stack:
-            return ()
-        container, data_path, key = self.stack[-1][0], self.stack[-1][1], self.stack[-1][2]
-        if isinstance(container, list):
-            return data_path + (len(container),)
-        if key is None:
-            raise self.error("mapping keys must be plain text, not lists or mappings", event)
-        return data_path + (key,)
-
-    def scalar(self, event) -> None:
-        frame = self.stack[-1] if self.stack else None
-        if frame is not None and isinstance(frame[0], dict) and frame[2] is None:
-            self.key(event, frame)
-            return
-        value = self.construct_scalar(event)
-        data_path = self.child_path(event)
-        self.lines.setdefault(data_path, event.start_mark.line + 1)
-        if event.anchor:
-            self.anchors[event.anchor] = (value, 1)
-        self.attach(value)
-
-    def key(self, event, frame) -> None:
-        if event.tag not in (None, "!", "tag:yaml.org,2002:str"):
-            raise self.error(f"YAML tag '{_short_tag(event.tag)}' is not allowed on a key", event)
-        key = event.value
-        if key in frame[0]:
-            first = self.lines.get(frame[1] + (key,), "?")
-            raise self.error(f"duplicate key '{key}' (first on line {first})", event)
-        frame[2] = key
-        self.lines[frame[1] + (key,)] = event.start_mark.line + 1
-
-    def alias(self, event) -> None:
-        if event.anchor not in self.anchors:
-            raise self.error(f"unknown YAML alias '*{event.anchor}'", event)
-        value, count = self.anchors[event.anchor]
-        self.count_nodes(count, event)
-        frame = self.stack[-1] if self.stack else None
-        if frame is not None and isinstance(frame[0], dict) and frame[2] is None:
-            raise self.error("aliases cannot be used as mapping keys", event)
-        self.lines.setdefault(self.child_path(event), event.start_mark.line + 1)
-        self.attach(value)
-
-    def attach(self, value) -> None:
-        if not self.stack:
-            self.documents.append(value)
-            return
-        frame = self.stack[-1]
-        if isinstance(frame[0], list):
-            frame[0].append(value)
-        else:
-            frame[0][frame[2]] = value
-            frame[2] = None
-
-    def construct_scalar(self, event) -> Any:
-        tag = event.tag
-        if tag in (None, "!"):
-            implicit = (event.implicit[0], event.implicit[1]) if tag is None else (False, False)
-            tag = _resolver.resolve(yaml.ScalarNode, event.value, implicit)
-        if tag not in _SCALAR_TAGS:
-            raise self.error(f"YAML tag '{_short_tag(tag)}' is not allowed", event)
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    def scalar(self, node) -> Any:
+        line = node.start_mark.line + 1
+        if node.tag not in _SCALAR_TAGS:
+            raise self.error(f"YAML tag '{_short_tag(node.tag)}' is not allowed", line)
         try:
-            value = _constructor.yaml_constructors[tag](_constructor, node)
+            value = _constructor.yaml_constructors[node.tag](_constructor, node)
         except (yaml.YAMLError, ValueError, OverflowError):
-            raise self.error(f"invalid value {event.value!r} for YAML type {tag.rsplit(':', 1)[-1]}", event) from None
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise self.error(f"invalid value {node.value!r} for YAML type {kind}", line) from None
         if isinstance(value, dt.datetime):
-            raise self.error(f"expected a date, not a date and time: {event.value!r}", event)
+            raise self.error(f"expected a date, not a date and time: {node.value!r}", line)
         return value

@@ -1,0 +1,382 @@
+"""Benchmarks for `curriculum`: start-up, a department build against MkDocs,
+and growth with catalog and team size.
+
+Run from the repository root with the project's venv:
+
+    .venv/bin/python tests/benchmarks/bench.py            # full run (10+ minutes)
+    .venv/bin/python tests/benchmarks/bench.py --quick    # smoke run (about a minute)
+    .venv/bin/python tests/benchmarks/bench.py --only startup|build|growth
+
+Inputs (team files, synthetic catalogs) are generated from a fixed seed into a
+temporary folder. Every figure is measured side by side with its baseline in
+the same run. The table is printed and written to tests/benchmarks/RESULTS.md,
+between the markers <!-- results:start --> and <!-- results:end --> (the rest
+of that file is left as it is).
+
+MkDocs is installed into its own venv, cached at tests/benchmarks/.venv-mkdocs
+(git-ignored); the first full run creates it with pip.
+
+This is not a unit test: pytest does not collect it (the name is not test_*.py).
+Exit status is 0 unless a measurement crashed; the table says which targets pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+RESULTS = HERE / "RESULTS.md"
+MKDOCS_VENV = HERE / ".venv-mkdocs"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+PY = sys.executable
+_script = Path(PY).parent / "curriculum"
+CURRICULUM = [str(_script)] if _script.exists() else [str(REPO / ".venv" / "bin" / "curriculum")]
+
+SEED = 2027
+ROLE_MIX = {  # a plausible department: mostly engineers, some ML specialists and managers
+    "software-engineer": 40,
+    "data-engineer": 20,
+    "ml-engineer": 20,
+    "ml-researcher": 10,
+    "engineering-manager": 10,
+}
+# Used only if `curriculum list modules` cannot be read.
+FALLBACK_FOUNDATION = [
+    "data-cleaning-and-validation", "end-to-end-first-slice", "evaluation-against-business-metrics",
+    "exploratory-data-analysis", "judging-ml-results-for-managers", "math-for-ml-essentials",
+    "ml-problem-framing", "model-serving-basics", "python-for-data", "sklearn-baselines",
+    "sql-for-ml-data", "statistics-for-ml",
+]
+FIRST = "Ana Ben Chen Dana Emeka Fatima Grace Hiro Ines Jonas Kemi Lars Maya Nikhil Olga Priya Quentin Rosa Sami Tomas Uma Viktor Wen Ximena Yusuf Zoe".split()
+LAST = "Ruiz Okafor Wei Kowalski Obi Zahra Liu Tanaka Costa Berg Adeyemi Nilsen Cohen Rao Ivanova Shah Martin Silva Haddad Novak Iyer Petrov Zhang Lopez Demir Moreau".split()
+
+
+class Crashed(Exception):
+    """A measured command failed: reported in the table, and the exit status is 1."""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def run(cmd, cwd=None, **kwargs) -> float:
+    """Run a command, return its wall time in seconds; raise Crashed on failure."""
+    t0 = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, **kwargs)
+    elapsed = time.perf_counter() - t0
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        raise Crashed(f"{' '.join(map(str, cmd[:3]))} ... exited {result.returncode}: " + " / ".join(tail))
+    return elapsed
+
+
+# A fresh child per measurement: it runs the command as its own child and
+# reports that one's wall time and peak RSS (RUSAGE_CHILDREN of this wrapper
+# covers only the command, not earlier measurements). ru_maxrss is in KiB on Linux.
+MEASURE = r"""
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - t0
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write(r.stderr[-2000:])
+print(json.dumps({"wall": wall, "rss_kib": rss, "rc": r.returncode}))
+"""
+
+
+def measure(cmd) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command, in a fresh child."""
+    result = subprocess.run([PY, "-c", MEASURE, *map(str, cmd)], capture_output=True, text=True)
+    try:
+        data = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise Crashed(f"measuring {cmd[0]} failed: {result.stderr.strip()[-300:]}")
+    if data["rc"] != 0:
+        tail = result.stderr.strip().splitlines()[-3:]
+        raise Crashed(f"{' '.join(map(str, cmd[:3]))} ... exited {data['rc']}: " + " / ".join(tail))
+    return data["wall"], data["rss_kib"] / 1024
+
+
+def secs(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
+
+
+def foundation_modules() -> list[str]:
+    try:
+        out = subprocess.run([*CURRICULUM, "list", "modules"], capture_output=True, text=True, check=True).stdout
+        found = sorted(line.split()[0] for line in out.splitlines() if len(line.split()) > 3 and line.split()[2] == "foundation")
+        return found or FALLBACK_FOUNDATION
+    except (subprocess.CalledProcessError, OSError):
+        return FALLBACK_FOUNDATION
+
+
+def write_team(path: Path, people: int, seed: int = SEED) -> Path:
+    """A team file of `people` members: mixed roles, some foundation modules
+    already known, 3-6 study hours a week."""
+    rng = random.Random(seed)
+    foundation = foundation_modules()
+    roles, weights = list(ROLE_MIX), list(ROLE_MIX.values())
+    lines = [
+        f"team: Department {people}",
+        "company_size: medium",
+        "start: 2027-01-11",
+        "hours_per_week: 5",
+        "members:",
+    ]
+    for index in range(people):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {index:05d}"
+        lines.append(f"  - name: {name}")
+        lines.append(f"    role: {rng.choices(roles, weights)[0]}")
+        known = rng.sample(foundation, rng.choice([0, 0, 0, 1, 1, 2, 3, 4]))
+        if known:
+            lines.append(f"    knows: [{', '.join(sorted(known))}]")
+        lines.append(f"    hours_per_week: {rng.randint(3, 6)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def team_cmd(team_file: Path, out: Path) -> list:
+    return [*CURRICULUM, "-q", "team", str(team_file), "-o", str(out), "--format", "md", "html"]
+
+
+class Table:
+    def __init__(self):
+        self.rows: list[tuple[str, ...]] = []
+        self.crashed = False
+
+    def add(self, figure, measured, baseline="", ratio=None, target="", ok=None):
+        ratio_text = "" if ratio is None else f"{ratio:.2f}"
+        ok_text = "" if ok is None else ("yes" if ok else "**no**")
+        self.rows.append((figure, measured, baseline, ratio_text, target, ok_text))
+
+    def error(self, figure, problem):
+        self.crashed = True
+        self.rows.append((figure, f"error: {problem}".replace("|", "/"), "", "", "", "**crashed**"))
+
+    def markdown(self) -> str:
+        head = ("figure", "measured", "baseline", "ratio", "target", "ok?")
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        return "\n".join(lines)
+
+
+def section(table: Table, name: str, fn, *args):
+    print(f"\n== {name}", flush=True)
+    t0 = time.perf_counter()
+    try:
+        fn(table, *args)
+    except Crashed as problem:
+        table.error(name, str(problem)[:300])
+        print(f"   crashed: {problem}", flush=True)
+    except Exception as problem:  # a bug in the bench or the tool's API: say so, go on
+        traceback.print_exc()
+        table.error(name, f"{type(problem).__name__}: {problem}"[:300])
+    print(f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+
+# ---------------------------------------------------------------- 1. start-up
+
+
+def bench_startup(table: Table, runs: int):
+    tool = [*CURRICULUM, "path", "--role", "ml-engineer", "--size", "small", "--format", "md", "-o", "-"]
+    floor = [PY, "-c", "import jinja2, yaml, networkx, markdown"]
+    run(tool), run(floor)  # warm the page cache and .pyc files; not counted
+    tool_times, floor_times = [], []
+    for _ in range(runs):  # interleaved, so drift hits both alike
+        tool_times.append(run(tool))
+        floor_times.append(run(floor))
+    tool_med, floor_med = statistics.median(tool_times), statistics.median(floor_times)
+    ratio = tool_med / floor_med
+    print(f"   curriculum path {secs(tool_med)}, import floor {secs(floor_med)}", flush=True)
+    table.add(f"start-up: `curriculum path` (median of {runs})", secs(tool_med),
+              f"{secs(floor_med)} (import jinja2, yaml, networkx, markdown)", ratio, "<= 1.3", ratio <= 1.3)
+
+
+# ---------------------------------------------------------------- 2. department build
+
+
+def mkdocs_binary() -> Path:
+    binary = MKDOCS_VENV / "bin" / "mkdocs"
+    if not binary.exists():
+        print("   creating the MkDocs venv (once) ...", flush=True)
+        base = getattr(sys, "_base_executable", PY)
+        run([base, "-m", "venv", "--clear", str(MKDOCS_VENV)])
+        run([str(MKDOCS_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "mkdocs"])
+    return binary
+
+
+def bench_build(table: Table, tmp: Path, people: int):
+    mkdocs = mkdocs_binary()
+    version = subprocess.run([str(mkdocs), "--version"], capture_output=True, text=True).stdout.split(" from")[0].replace(", version", "")
+    work = tmp / f"build-{people}"
+    work.mkdir(parents=True)
+    team_file = write_team(work / "team.yaml", people)
+    out = work / "out"
+    tool_time = run(team_cmd(team_file, out))
+    pages = sorted(p for p in out.glob("*.md") if p.name != "index.md")
+    if len(pages) != people:
+        raise Crashed(f"expected {people} member syllabi, found {len(pages)} .md files")
+    site = work / "mkdocs"
+    (site / "docs").mkdir(parents=True)
+    for page in pages:
+        shutil.copy2(page, site / "docs" / page.name)
+    (site / "mkdocs.yml").write_text(f"site_name: Department of {people}\n", encoding="utf-8")
+    docs_time = run([str(mkdocs), "build", "-q", "-d", str(site / "site")], cwd=site)
+    ratio = tool_time / docs_time
+    print(f"   curriculum team {secs(tool_time)}, {version} {secs(docs_time)}", flush=True)
+    table.add(f"department build: {people:,}-person team, md + html", secs(tool_time),
+              f"{secs(docs_time)} (`mkdocs build` of the {people:,} .md syllabi; {version})",
+              ratio, "<= 0.1", ratio <= 0.1)
+
+
+# ---------------------------------------------------------------- 3. growth
+
+# Run in a fresh interpreter per catalog size; times load + every role x size plan.
+PLAN = r"""
+import json, resource, sys, time
+from pathlib import Path
+from curriculum.model import Profile
+from curriculum.pipeline import load
+from curriculum.plan import plan_path
+t0 = time.perf_counter()
+loaded = load([Path(sys.argv[1])])
+t1 = time.perf_counter()
+steps = 0
+for role in loaded.catalog.roles:
+    for size in loaded.catalog.sizes:
+        steps += len(plan_path(loaded.catalog, loaded.graph, Profile(role, size)).steps)
+t2 = time.perf_counter()
+print(json.dumps({"load": t1 - t0, "plan": t2 - t1, "steps": steps, "modules": len(loaded.catalog.modules),
+                  "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def growth_target(step: float) -> float:
+    """Linear plus 20%: 12 for a 10x step, 4.8 for a 4x one."""
+    return step * 1.2
+
+
+def bench_growth(table: Table, tmp: Path, catalog_sizes: list[int], team_sizes: list[int]):
+    sys.path.insert(0, str(REPO))
+    from tests.synthetic import write_catalog
+
+    previous = None
+    for size in catalog_sizes:
+        folder = write_catalog(tmp / f"catalog-{size}", size)
+        result = subprocess.run([PY, "-c", PLAN, str(folder)], capture_output=True, text=True, cwd=tmp)
+        if result.returncode != 0:
+            raise Crashed(f"validate + plan of {size:,} modules exited {result.returncode}: "
+                          + " / ".join(result.stderr.strip().splitlines()[-3:]))
+        data = json.loads(result.stdout.strip().splitlines()[-1])
+        total = data["load"] + data["plan"]
+        print(f"   {size:>6,} modules: load {secs(data['load'])}, plan {secs(data['plan'])} "
+              f"({data['steps']:,} steps), peak {data['rss_kib'] / 1024:.0f} MB", flush=True)
+        figure = (f"validate + plan, {size:,} modules (load {secs(data['load'])} + plan {secs(data['plan'])}, "
+                  f"{data['steps']:,} plan steps)")
+        if previous is None:
+            table.add(figure, secs(total))
+        else:
+            step = size / previous[0]
+            ratio = total / previous[1]
+            target = growth_target(step)
+            table.add(figure, secs(total), f"{secs(previous[1])} ({previous[0]:,} modules)", ratio,
+                      f"<= {target:g} ({step:g}x step)", ratio <= target)
+        previous = (size, total)
+
+    previous = None
+    for people in team_sizes:
+        team_file = write_team(tmp / f"team-{people}.yaml", people)
+        wall, rss = measure(team_cmd(team_file, tmp / f"team-{people}"))
+        print(f"   {people:>6,} people: {secs(wall)}, peak {rss:.0f} MB", flush=True)
+        figure = f"team of {people:,}, md + html (peak {rss:.0f} MB)"
+        if previous is None:
+            table.add(figure, secs(wall))
+        else:
+            step = people / previous[0]
+            ratio = wall / previous[1]
+            target = growth_target(step)
+            table.add(figure, secs(wall), f"{secs(previous[1])} ({previous[0]:,} people)", ratio,
+                      f"<= {target:g} ({step:g}x step)", ratio <= target)
+        previous = (people, wall)
+    if previous:
+        table.add(f"peak memory, team of {previous[0]:,}", f"{rss:.0f} MB", "", None, "< 500 MB", rss < 500)
+
+
+# ---------------------------------------------------------------- results
+
+
+def write_results(text: str):
+    block = f"{START}\n{text}\n{END}"
+    if RESULTS.exists():
+        old = RESULTS.read_text(encoding="utf-8")
+        if START in old and END in old and old.index(START) < old.index(END):
+            new = old[: old.index(START)] + block + old[old.index(END) + len(END):]
+        else:
+            new = old.rstrip("\n") + "\n\n" + block + "\n"
+    else:
+        new = ("# Benchmark results\n\n"
+               "Written by `tests/benchmarks/bench.py`; the part between the markers is replaced on each run,\n"
+               "the rest of this file is for analysis by hand.\n\n" + block + "\n")
+    RESULTS.write_text(new, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--only", choices=("startup", "build", "growth"), help="run one group of figures")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
+    args = parser.parse_args()
+
+    department = 20 if args.quick else 1000
+    catalog_sizes = [200, 2000] if args.quick else [500, 5000, 20000]
+    team_sizes = [10, 100] if args.quick else [100, 1000, 10000]
+
+    machine = (f"{os.cpu_count()} cores, Python {platform.python_version()} "
+               f"({platform.system()} {platform.machine()}), curriculum at {REPO}")
+    print(machine)
+    t0 = time.perf_counter()
+    table = Table()
+    tmp = Path(tempfile.mkdtemp(prefix="curriculum-bench-"))
+    try:
+        if args.only in (None, "startup"):
+            section(table, "start-up", bench_startup, 15)
+        if args.only in (None, "build"):
+            section(table, "department build", bench_build, tmp, department)
+        if args.only in (None, "growth"):
+            section(table, "growth", bench_growth, tmp, catalog_sizes, team_sizes)
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    total = time.perf_counter() - t0
+
+    mode = " ".join(filter(None, ["--quick" if args.quick else "", f"--only {args.only}" if args.only else ""]))
+    header = (f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, `bench.py{' ' + mode if mode else ''}`, "
+              f"took {total:.0f} s. Machine: {machine.split(', curriculum at')[0]}.")
+    print()
+    print(header)
+    print()
+    print(table.markdown())
+    write_results(header + "\n\n" + table.markdown())
+    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    return 1 if table.crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
