@@ -9,6 +9,7 @@ extend a built-in one and override a single block.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -38,6 +39,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     )
     env = jinja2.Environment(
         loader=loader,
+        bytecode_cache=_bytecode_cache(),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -55,6 +57,23 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     )
     env.globals.update(STAGES=STAGES, LEVELS=LEVELS)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (Jinja checks each against its
+    source), so start-up does not recompile them; none if no cache folder
+    can be made. CURRICULUM_CACHE_DIR moves it; an empty value turns it off."""
+    folder = os.environ.get("CURRICULUM_CACHE_DIR")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "curriculum")
+    if not folder:
+        return None
+    try:
+        os.makedirs(folder, exist_ok=True)
+        return jinja2.FileSystemBytecodeCache(folder)
+    except OSError:
+        return None
 
 
 def render_plan(
