@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,19 +150,20 @@ def team_plan(
     return loaded, plan_team(loaded.catalog, loaded.graph, team, progress)
 
 
-def team_pages(team: TeamPlan, formats: Sequence[str] = DEFAULT_FORMATS, template_dirs: Sequence[Path] = ()) -> dict[str, str]:
+def team_pages(
+    team: TeamPlan, formats: Sequence[str] = DEFAULT_FORMATS, template_dirs: Sequence[Path] = ()
+) -> Iterator[tuple[str, str]]:
     """Every member's syllabus, the overview, the assignments CSV and (with a
-    start date) the calendar."""
+    start date) the calendar, page by page."""
     from .exports import assignments_csv, team_calendar
     from .render import render_team
 
-    pages = render_team(make_environment(template_dirs), team, formats)
-    pages["assignments.csv"] = assignments_csv(team)
+    yield from render_team(make_environment(template_dirs), team, formats)
+    yield "assignments.csv", assignments_csv(team)
     if team.team.start is not None:
-        pages["team.ics"] = team_calendar(team)
+        yield "team.ics", team_calendar(team)
     else:
         log.warning("no start date (set 'start' in the team file or pass --start): no calendar written")
-    return pages
 
 
 def default_team_output(team: TeamPlan) -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,19 +90,19 @@ def render_plan(
     return pages
 
 
-def render_team(env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str]) -> dict[str, str]:
+def render_team(env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str]) -> Iterator[tuple[str, str]]:
     """Every member's syllabus, the team overview (index), and with json the
-    team document; the calendar and CSV come from `exports`."""
-    pages: dict[str, str] = {}
+    team document, one page at a time (a department's pages need not all fit
+    in memory); the calendar and CSV come from `exports`."""
+    formats = list(formats)
     for member, plan in team_plan.plans:
-        pages.update(render_plan(env, plan, formats, team_plan.slugs[member.name]))
+        yield from render_plan(env, plan, formats, team_plan.slugs[member.name]).items()
     overview = _team_overview(team_plan)
     for fmt in formats:
         if fmt == "json":
-            pages["team.json"] = to_json(team_document(team_plan))
+            yield "team.json", to_json(team_document(team_plan))
         else:
-            pages[f"index.{fmt}"] = _render(env, f"team.{fmt}.j2", team=team_plan, **overview)
-    return pages
+            yield f"index.{fmt}", _render(env, f"team.{fmt}.j2", team=team_plan, **overview)
 
 
 def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -30,21 +30,21 @@ _STAGING_MARK = ".curriculum-staging-"
 
 
 def write_pages(
-    pages: Mapping[str, str],
+    pages: Mapping[str, str] | Iterable[tuple[str, str]],
     out_dir: Path,
     *,
     prune: bool,
     protect: Sequence[Path] = (),
 ) -> list[str]:
-    """Write `pages` (relative POSIX path -> text) into `out_dir`.
+    """Write `pages` (relative POSIX path -> text, or an iterable of such
+    pairs, consumed as it goes so large builds need not hold every page in
+    memory) into `out_dir`.
 
     With `prune`, generated files from earlier runs that are not in `pages`
     are removed (a full rebuild); without it they are kept. Returns the
-    relative paths written. `protect` lists folders the output must not contain.
+    relative paths written, sorted. `protect` lists folders the output must
+    not contain.
     """
-    names = sorted(pages)
-    for name in names:
-        check_relative(name)
     out_dir = _resolve_target(Path(out_dir), protect)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -52,21 +52,26 @@ def write_pages(
 
     previous = _read_manifest(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}{_STAGING_MARK}", dir=parent))
+    names: set[str] = set()
     try:
-        for name in names:
+        for name, text in pages.items() if isinstance(pages, Mapping) else pages:
+            check_relative(name)
+            if name in names:
+                raise CurriculumError(f"two pages would be written to '{name}'")
+            names.add(name)
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="") as handle:
-                handle.write(pages[name])
-        kept_generated = _carry_over(out_dir, staging, set(names), previous, prune)
-        manifest = sorted(set(names) | kept_generated)
+                handle.write(text)
+        kept_generated = _carry_over(out_dir, staging, names, previous, prune)
+        manifest = sorted(names | kept_generated)
         (staging / MANIFEST).write_text(json.dumps({"generated": manifest}, indent=1) + "\n", encoding="utf-8")
         _match_mode(staging, out_dir)
         _swap_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("wrote %d file(s) to %s", len(names), out_dir)
-    return names
+    return sorted(names)
 
 
 def check_relative(name: str) -> PurePosixPath:

@@ -122,3 +122,11 @@ def test_user_symlinks_are_carried_over(tmp_path):
     os.symlink("a.md", out / "latest.md")
     write_pages({"a.md": "A2"}, out, prune=True)
     assert os.readlink(out / "latest.md") == "a.md"
+
+
+def test_pages_may_stream_and_must_not_collide(tmp_path):
+    out = tmp_path / "out"
+    assert write_pages(((f"p{i}.md", str(i)) for i in range(3)), out, prune=True) == ["p0.md", "p1.md", "p2.md"]
+    with pytest.raises(CurriculumError, match="two pages would be written to 'a.md'"):
+        write_pages(iter([("a.md", "1"), ("a.md", "2")]), out, prune=True)
+    assert (out / "p1.md").read_text() == "1"
