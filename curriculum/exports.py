@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Iterator
 
 from .model import TeamPlan, week_start
 from .render import format_hours
@@ -35,44 +36,87 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def team_calendar(team_plan: TeamPlan) -> str:
-    """RFC 5545 calendar: an all-day event spanning the weeks of each module
-    for each person, and one for each group session's week. Needs a start date."""
-    from icalendar import Calendar, Event  # deferred: only team plans need it
-
+def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
+    """RFC 5545 calendar, in chunks: an all-day event spanning the weeks of
+    each module for each person, and one for each group session's week.
+    Needs a start date. Written directly (escaping and folding are simple)
+    because a calendar library costs seconds per thousand people."""
     team = team_plan.team
-    calendar = Calendar()
-    calendar.add("prodid", "-//curriculum//ML upskilling plan//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{team.name}: ML upskilling")
     # A fixed stamp keeps the file byte-for-byte reproducible.
-    stamp = dt.datetime.combine(team.start, dt.time(0, 0), tzinfo=dt.timezone.utc)
+    stamp = team.start.strftime("%Y%m%dT000000Z")
+    yield _lines(
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//curriculum//ML upskilling plan//EN", "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_text(team.name + ': ML upskilling')}",
+    )
     for member, plan in team_plan.plans:
         for step in plan.steps:
-            event = Event()
-            event.add("uid", _uid(team.name, member.name, step.module.id))
-            event.add("dtstamp", stamp)
-            event.add("summary", f"{member.name}: {step.module.title}")
-            event.add("dtstart", week_start(team.start, step.week))
-            event.add("dtend", week_start(team.start, step.end_week + 1))
-            event.add("description", f"{format_hours(step.module.hours)} h of study, "
-                                     f"week {step.week} to {step.end_week}. {step.module.summary}".strip())
-            event.add("transp", "TRANSPARENT")
-            if member.email:
-                event.add("attendee", f"mailto:{member.email}")
-            calendar.add_component(event)
+            yield _event(
+                uid=_uid(team.name, member.name, step.module.id),
+                stamp=stamp,
+                summary=f"{member.name}: {step.module.title}",
+                first=week_start(team.start, step.week),
+                after=week_start(team.start, step.end_week + 1),
+                description=f"{format_hours(step.module.hours)} h of study, week {step.week} to {step.end_week}. "
+                            f"{step.module.summary}".strip(),
+                attendee=member.email,
+            )
     for cohort in team_plan.cohorts:
-        event = Event()
-        event.add("uid", _uid(team.name, "cohort", cohort.module.id))
-        event.add("dtstamp", stamp)
-        event.add("summary", f"Group session: {cohort.module.title}")
-        event.add("dtstart", week_start(team.start, cohort.week))
-        event.add("dtend", week_start(team.start, cohort.week + 1))
-        event.add("description", f"{format_hours(cohort.module.hours)} h, for {', '.join(cohort.attendees)}")
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
-    return calendar.to_ical().decode("utf-8")
+        yield _event(
+            uid=_uid(team.name, "cohort", cohort.module.id),
+            stamp=stamp,
+            summary=f"Group session: {cohort.module.title}",
+            first=week_start(team.start, cohort.week),
+            after=week_start(team.start, cohort.week + 1),
+            description=f"{format_hours(cohort.module.hours)} h, for {', '.join(cohort.attendees)}",
+            attendee="",
+        )
+    yield _lines("END:VCALENDAR")
+
+
+def _event(uid: str, stamp: str, summary: str, first: dt.date, after: dt.date, description: str, attendee: str) -> str:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{stamp}",
+        f"SUMMARY:{_text(summary)}",
+        f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{after:%Y%m%d}",
+        f"DESCRIPTION:{_text(description)}",
+        "TRANSP:TRANSPARENT",
+    ]
+    if attendee:
+        lines.append(f"ATTENDEE:mailto:{attendee}")
+    lines.append("END:VEVENT")
+    return _lines(*lines)
+
+
+def _text(value: str) -> str:
+    """An RFC 5545 TEXT value: backslash, semicolon, comma and newlines escaped."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def _lines(*lines: str) -> str:
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets continue on the next line after a space,
+    never splitting a UTF-8 character."""
+    if line.isascii():  # one octet a character: slice
+        if len(line) <= 75:
+            return line
+        return "\r\n ".join([line[:75]] + [line[i:i + 74] for i in range(75, len(line), 74)])
+    parts, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > (75 if not parts else 74):
+            parts.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n ".join(parts)
 
 
 def _uid(*parts: str) -> str:

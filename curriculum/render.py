@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from . import resources
 from .errors import CurriculumError
-from .model import LEVELS, READINESS_QUESTIONS, STAGES, Plan, Reason, TeamPlan, readiness_gaps, week_start
+from .model import LEVELS, READINESS_QUESTIONS, STAGES, Module, Plan, Reason, TeamPlan, readiness_gaps, week_start
 
 FORMATS = ("md", "html", "json")
 JSON_SCHEMA_VERSION = 1
@@ -55,8 +55,28 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         md_text=md_text,
         reason=reason_text,
     )
-    env.globals.update(STAGES=STAGES, LEVELS=LEVELS)
+    env.globals.update(STAGES=STAGES, LEVELS=LEVELS, module_body=_ModuleBodies(env))
     return env
+
+
+class _ModuleBodies:
+    """`module_body(module, fmt)` in templates: the parts of a module that are
+    the same in every syllabus, rendered from `module.FMT.j2` once per build
+    and reused by every syllabus that includes the module."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.cache: dict[tuple[str, str], str] = {}
+
+    def __call__(self, module: Module, fmt: str) -> str:
+        key = (module.id, fmt)
+        body = self.cache.get(key)
+        if body is None:
+            body = _render(self.env, f"module.{fmt}.j2", module=module)
+            if fmt == "html":
+                body = Markup(body)  # rendered with autoescape: already safe
+            self.cache[key] = body
+        return body
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

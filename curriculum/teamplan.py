@@ -72,7 +72,7 @@ def _advice(team, plans, cohorts, settings: LintSettings, gaps, framing) -> list
                 f"{len(researchers)} ML researchers but {ml_engineers} ML engineers: at a {team.size} company, "
                 "one strong researcher with engineers who learn from them works better; hire or train ML engineers",
             ))
-    advice += _unpaired(researchers, engineers, cohorts)
+    advice += _unpaired(researchers, engineers, plans)
     if team.size in settings.solo_sizes:
         covered = [m for m, plan in plans if {"deployment", "monitoring"} <= {s.module.stage for s in plan.steps}]
         if not covered:
@@ -92,27 +92,34 @@ def _advice(team, plans, cohorts, settings: LintSettings, gaps, framing) -> list
     return advice
 
 
-def _unpaired(researchers: list[Member], engineers: list[Member], cohorts) -> list[Advice]:
+def _unpaired(researchers: list[Member], engineers: list[Member], plans: list[tuple[Member, Plan]]) -> list[Advice]:
+    """A researcher paired with no engineer gets advice and a suggested
+    partner: an engineer whose path shares the most modules with theirs,
+    spreading suggestions over engineers with the same path."""
     engineer_names = {m.name.casefold() for m in engineers}
     partners_of: dict[str, set[str]] = {}
     for member in researchers + engineers:
         for partner in member.pairs_with:
             partners_of.setdefault(member.name.casefold(), set()).add(partner.casefold())
             partners_of.setdefault(partner.casefold(), set()).add(member.name.casefold())
-    shared: dict[tuple[str, str], int] = {}
-    for cohort in cohorts:
-        for a in cohort.attendees:
-            for b in cohort.attendees:
-                shared[(a, b)] = shared.get((a, b), 0) + 1
+    modules_of = {member.name: frozenset(s.module.id for s in plan.steps) for member, plan in plans}
+    # Engineers with the same path are interchangeable here: compare paths, not people.
+    by_path: dict[frozenset, list[Member]] = {}
+    for engineer in engineers:
+        by_path.setdefault(modules_of[engineer.name], []).append(engineer)
+    first_name = {path: min(e.name for e in group) for path, group in by_path.items()}
+    suggested: dict[str, int] = {}
     advice = []
     for researcher in researchers:
         if partners_of.get(researcher.name.casefold(), set()) & engineer_names:
             continue
-        ranked = sorted(engineers, key=lambda e: (-shared.get((researcher.name, e.name), 0), e.name))
-        if ranked:
-            best = ranked[0]
-            suggestion = (f"suggest pairing with {best.name} "
-                          f"({shared.get((researcher.name, best.name), 0)} shared modules)")
+        if by_path:
+            mine = modules_of[researcher.name]
+            path = min(by_path, key=lambda p: (-len(mine & p), first_name[p]))
+            shared = len(mine & path)
+            best = min(by_path[path], key=lambda e: (suggested.get(e.name, 0), e.name))
+            suggested[best.name] = suggested.get(best.name, 0) + 1
+            suggestion = f"suggest pairing with {best.name} ({shared} shared modules)"
         else:
             suggestion = "the team has no engineer to pair with"
         advice.append(Advice(

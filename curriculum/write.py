@@ -30,7 +30,7 @@ _STAGING_MARK = ".curriculum-staging-"
 
 
 def write_pages(
-    pages: Mapping[str, str] | Iterable[tuple[str, str]],
+    pages: Mapping[str, str] | Iterable[tuple[str, str | Iterable[str]]],
     out_dir: Path,
     *,
     prune: bool,
@@ -38,7 +38,8 @@ def write_pages(
 ) -> list[str]:
     """Write `pages` (relative POSIX path -> text, or an iterable of such
     pairs, consumed as it goes so large builds need not hold every page in
-    memory) into `out_dir`.
+    memory; a page's text may itself come as an iterable of chunks) into
+    `out_dir`.
 
     With `prune`, generated files from earlier runs that are not in `pages`
     are removed (a full rebuild); without it they are kept. Returns the
@@ -62,7 +63,10 @@ def write_pages(
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+                if isinstance(text, str):
+                    handle.write(text)
+                else:
+                    handle.writelines(text)
         kept_generated = _carry_over(out_dir, staging, names, previous, prune)
         manifest = sorted(names | kept_generated)
         (staging / MANIFEST).write_text(json.dumps({"generated": manifest}, indent=1) + "\n", encoding="utf-8")
