@@ -103,20 +103,39 @@ def _learning_order(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> li
 
 
 def _first_milestone_closure(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> set[str]:
-    """The end-to-end milestone in the path that can be finished soonest (the
-    fewest hours of still-needed work; then lower level, earlier stage, id),
-    with everything it still needs. Empty when the path has no milestone."""
-    best: tuple | None = None
-    for milestone in needed:
-        module = catalog.modules[milestone]
-        if not module.is_milestone:
-            continue
-        closure = (ancestors_of(graph, [milestone]) & needed) | {milestone}
-        hours = sum(catalog.modules[m].hours for m in closure)
-        rank = (hours, _LEVEL_RANK[module.level], _STAGE_RANK[module.stage], milestone)
-        if best is None or rank < best[0]:
-            best = (rank, closure)
-    return best[1] if best else set()
+    """The first end-to-end milestone and everything it still needs: among the
+    milestones of the lowest level in the path, the one finished soonest (the
+    fewest hours of still-needed work; then earlier stage, then id). Empty
+    when the path has no milestone."""
+    milestones = [catalog.modules[m] for m in needed if catalog.modules[m].is_milestone]
+    if not milestones:
+        return set()
+    lowest = min(_LEVEL_RANK[m.level] for m in milestones)
+    candidates = sorted((m for m in milestones if _LEVEL_RANK[m.level] == lowest),
+                        key=lambda m: (_STAGE_RANK[m.stage], m.id))
+    best_hours, best = math.inf, set()
+    for milestone in candidates:
+        found = _closure_within(catalog, graph, milestone.id, needed, best_hours)
+        if found is not None:
+            best_hours, best = found
+    return best
+
+
+def _closure_within(catalog: Catalog, graph: nx.DiGraph, module_id: str, needed: set[str], limit: float):
+    """(hours, modules) of `module_id` with everything in `needed` it depends
+    on, or None as soon as the hours reach `limit` (a better one is known)."""
+    closure = {module_id}
+    hours = catalog.modules[module_id].hours
+    stack = [module_id]
+    while stack:
+        for prerequisite in graph.predecessors(stack.pop()):
+            if prerequisite in needed and prerequisite not in closure:
+                closure.add(prerequisite)
+                hours += catalog.modules[prerequisite].hours
+                if hours >= limit:
+                    return None
+                stack.append(prerequisite)
+    return (hours, closure) if hours < limit else None
 
 
 def _reasons(module_id, targets, goals, graph, position) -> tuple[Reason, ...]:

@@ -125,13 +125,14 @@ def test_after_the_first_slice_the_path_goes_level_by_level(loaded):
     ]
 
 
-def test_the_soonest_milestone_goes_first(loaded):
+def test_the_soonest_milestone_of_the_lowest_level_goes_first(loaded):
     catalog = {
         "long": {"hours": 30},
         "big-capstone": {"tags": ["capstone"], "prerequisites": ["long"], "roles": ["ml-engineer"]},
-        "quick": {"hours": 1, "stage": "team-practice", "level": "practitioner"},
+        "quick": {"hours": 1, "stage": "team-practice"},
         "small-capstone": {"tags": ["capstone"], "prerequisites": ["quick"], "roles": ["ml-engineer"],
-                           "level": "practitioner", "stage": "monitoring"},
+                           "stage": "monitoring"},
+        "tiny-advanced-capstone": {"tags": ["capstone"], "level": "advanced", "roles": ["ml-engineer"]},
     }
     plan = plan_for(loaded(catalog))
     assert ids(plan)[:2] == ["quick", "small-capstone"]
