@@ -165,6 +165,12 @@ def _modules_from(document: YamlDocument, problems: list[CurriculumError], audie
             document.path, document.line_of(()),
         ))
         return []
+    # Each module's own line map (its fields and their items), in one pass.
+    depth = len(items[0][0]) if items else 0
+    item_lines: dict[tuple, dict[tuple, int]] = {}
+    for key, line in document.lines.items():
+        if 0 < len(key) - depth <= 2:
+            item_lines.setdefault(key[:depth], {})[key[depth:]] = line
     modules = []
     for prefix, item in items:
         if not isinstance(item, dict):
@@ -183,11 +189,8 @@ def _modules_from(document: YamlDocument, problems: list[CurriculumError], audie
         if errors:
             problems.extend(errors)
             continue
-        lines = {
-            key[len(prefix):]: line for key, line in document.lines.items()
-            if key[: len(prefix)] == prefix and 0 < len(key) - len(prefix) <= 2
-        }
-        modules.append(_module(item, Location(str(document.path), document.line_of(prefix)), lines))
+        location = Location(str(document.path), document.line_of(prefix))
+        modules.append(_module(item, location, item_lines.get(prefix, {})))
     return modules
 
 

@@ -14,6 +14,11 @@ WORDS = ("data model baseline pipeline feature label metric deploy monitor drift
          "transformer boosting embedding retrieval schema batch stream serve latency").split()
 
 
+# Modules come in topic tracks, as real catalogs do: prerequisites are earlier
+# modules of the same track, or now and then of the shared foundation track.
+TRACK = 100
+
+
 def write_catalog(folder: Path, modules: int, prerequisites: int = 3, seed: int = 7) -> Path:
     """`modules` modules in files of 50, each with up to `prerequisites`
     prerequisites among earlier modules (so there is no cycle)."""
@@ -21,9 +26,13 @@ def write_catalog(folder: Path, modules: int, prerequisites: int = 3, seed: int 
     folder.mkdir(parents=True, exist_ok=True)
     chunk: list[str] = []
     for index in range(modules):
-        earlier = rng.sample(range(max(0, index - 200), index), min(prerequisites, index)) if index else []
+        track_start = index - index % TRACK
+        earlier = list(range(track_start, index))
+        if track_start and rng.random() < 0.3:
+            earlier.append(rng.randrange(0, TRACK))  # the foundation track
+        earlier = rng.sample(earlier, min(prerequisites, len(earlier)))
         text = " ".join(rng.choice(WORDS) for _ in range(40))
-        level = LEVELS[min(2, index * 3 // max(modules, 1))]
+        level = LEVELS[min(2, (index % TRACK) * 3 // TRACK)]
         roles = rng.sample(ROLES, 1) if rng.random() < 0.05 else []
         chunk.append(
             f"- id: m{index:05d}\n"
@@ -33,7 +42,7 @@ def write_catalog(folder: Path, modules: int, prerequisites: int = 3, seed: int 
             f"  stage: {rng.choice(STAGES)}\n"
             + (f"  prerequisites: [{', '.join(f'm{p:05d}' for p in sorted(earlier))}]\n" if earlier else "")
             + (f"  roles: [{', '.join(roles)}]\n" if roles else "")
-            + (f"  tags: [capstone]\n" if rng.random() < 0.02 else "")
+            + ("  tags: [capstone]\n" if rng.random() < 0.02 else "")
             + f"  summary: {text[:80]}\n"
             f"  description: |\n    {text}\n\n    - **{rng.choice(WORDS)}** and `code`\n"
             f"  outcomes:\n    - {text[:60]}\n    - {text[60:120]}\n"
