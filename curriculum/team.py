@@ -21,6 +21,9 @@ from .model import Catalog, Member, Team
 from .yamlread import read_text, read_yaml
 
 CSV_COLUMNS = ("name", "email", "role", "knows", "goals", "hours_per_week")
+# A department's file is larger than a module's: room for about 200,000 people.
+MAX_TEAM_BYTES = 32 * 1024 * 1024
+MAX_TEAM_NODES = 2_000_000
 DEFAULT_HOURS_PER_WEEK = 5.0
 _YES = (True, "yes")
 
@@ -55,7 +58,7 @@ def read_team(
 
 
 def _read_yaml(path: Path, default_hours: float | None) -> Team:
-    document = read_yaml(path)
+    document = read_yaml(path, MAX_TEAM_BYTES, MAX_TEAM_NODES)
     data = document.data
     if isinstance(data, dict) and isinstance(data.get("start"), dt.date):
         data = {**data, "start": data["start"].isoformat()}
@@ -99,7 +102,7 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
 
 def _read_csv(path: Path, default_hours: float, problems: list[CurriculumError]) -> Team:
     """The members whose rows are sound; problems with the others go to `problems`."""
-    text = read_text(path)
+    text = read_text(path, MAX_TEAM_BYTES)
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames or []

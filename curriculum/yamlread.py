@@ -74,10 +74,9 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
         raise CurriculumError("file is not UTF-8 text", path, line) from None
 
 
-def read_yaml(path: Path, text: str | None = None) -> YamlDocument:
+def read_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES, max_nodes: int = MAX_NODES) -> YamlDocument:
     """Parse one YAML document. Raises CurriculumError with the line on any problem."""
-    if text is None:
-        text = read_text(path)
+    text = read_text(path, max_bytes)
     loader = _Loader(text)
     try:
         # Composing builds nodes only: no tag is ever constructed here.
@@ -96,7 +95,7 @@ def read_yaml(path: Path, text: str | None = None) -> YamlDocument:
         loader.dispose()
     if node is None:
         raise CurriculumError("file is empty", path, 1)
-    converter = _Converter(path)
+    converter = _Converter(path, max_nodes)
     data = converter.convert(node, (), 0, node.start_mark.line + 1)
     return YamlDocument(path, data, converter.lines)
 
@@ -122,8 +121,9 @@ def _short_tag(tag: str) -> str:
 class _Converter:
     """Composed YAML nodes -> plain Python data plus a line map."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, max_nodes: int):
         self.path = path
+        self.max_nodes = max_nodes
         self.lines: dict[DataPath, int] = {}
         self.nodes = 0
         # Nodes met before (anchors): their value and how many nodes they expand to.
@@ -184,8 +184,8 @@ class _Converter:
 
     def count(self, n: int, line: int) -> None:
         self.nodes += n
-        if self.nodes > MAX_NODES:
-            raise self.error(f"too many YAML nodes (over {MAX_NODES}); aliases expand too far", line)
+        if self.nodes > self.max_nodes:
+            raise self.error(f"too many YAML nodes (over {self.max_nodes}); aliases expand too far", line)
 
     def check_tag(self, node, standard_tag: str) -> None:
         if node.tag != standard_tag:

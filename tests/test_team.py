@@ -350,3 +350,10 @@ def test_calendar_escapes_and_folds_hostile_text(write_team, small):
     # Module text may hold newlines: escaped, never a new property line.
     from curriculum.exports import _text
     assert _text("a\nEND:VCALENDAR") == "a\\nEND:VCALENDAR"
+
+
+def test_a_department_sized_yaml_file_is_accepted(write_team, small):
+    # Larger than a module file may be (1 MiB): 12,000 people.
+    path = write_team([member(f"Person number {i:05d}", knows=["python"], hours_per_week=4) for i in range(12000)])
+    assert path.stat().st_size > 1024 * 1024
+    assert len(read_team(path, load([small]).catalog).members) == 12000
