@@ -42,6 +42,9 @@ def load(module_dirs: Sequence[Path] = ()) -> LoadedCatalog:
     with _gc_paused():
         catalog, problems = read_catalog(module_dirs)
         graph, graph_problems = check_graph(catalog)
+    # The catalog lives as long as the run: keep the collector from
+    # rescanning it while plans and pages are made.
+    gc.freeze()
     raise_if_any(problems + graph_problems)
     return LoadedCatalog(catalog, graph, tuple(Path(d) for d in module_dirs))
 
@@ -151,7 +154,9 @@ def team_plan(
     loaded = load(module_dirs)
     team = read_team(team_file, loaded.catalog, size, start, hours_per_week)
     with _gc_paused():
-        return loaded, plan_team(loaded.catalog, loaded.graph, team, progress)
+        planned = plan_team(loaded.catalog, loaded.graph, team, progress)
+    gc.freeze()
+    return loaded, planned
 
 
 def team_pages(
