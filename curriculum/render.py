@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import resources
+from . import diagrams, resources
 from .errors import CurriculumError
 from .model import LEVELS, READINESS_QUESTIONS, STAGES, Module, Plan, Reason, TeamPlan, readiness_gaps, week_start
 
@@ -54,9 +54,34 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         md_line=md_line,
         md_text=md_text,
         reason=reason_text,
+        mermaid_label=diagrams.mermaid_label,
     )
-    env.globals.update(STAGES=STAGES, LEVELS=LEVELS, module_body=_ModuleBodies(env))
+    env.globals.update(
+        STAGES=STAGES, LEVELS=LEVELS, module_body=_ModuleBodies(env), stage_colours=diagrams.STAGE_COLOURS,
+        path_figures=_PathFigures(env), team_timeline=diagrams.team_timeline,
+    )
     return env
+
+
+class _PathFigures:
+    """`path_figures(plan)` in HTML templates: the prerequisite map and the
+    timeline (`path_figures.html.j2`), drawn once for each distinct path and
+    schedule: in a department most people share a handful of paths."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.cache: dict[tuple, Markup] = {}
+
+    def __call__(self, plan: Plan) -> Markup:
+        key = tuple((s.module.id, s.week, s.end_week) for s in plan.steps)
+        figures = self.cache.get(key)
+        if figures is None:
+            figures = Markup(_render(
+                self.env, "path_figures.html.j2",
+                graph=diagrams.prerequisite_graph(plan), timeline=diagrams.path_timeline(plan),
+            ))
+            self.cache[key] = figures
+        return figures
 
 
 class _ModuleBodies:

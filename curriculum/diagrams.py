@@ -1,0 +1,192 @@
+"""Pictures of a path: the prerequisite graph, laid out in layers by
+prerequisite depth and coloured by stage, and a week-by-week timeline.
+
+Layout is computed here as plain data; templates draw it (inline SVG in HTML,
+Mermaid in Markdown), so a user can restyle the pictures like any other part
+of a page. Nothing needs the network.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .model import STAGES, Plan, TeamPlan
+
+# One colour per lifecycle stage (Okabe-Ito based, readable with colour-blindness),
+# with a text colour that keeps contrast above 4.5:1.
+STAGE_COLOURS = {
+    "foundations": ("#e8e8e8", "#1d2433"),
+    "problem-framing": ("#f0e442", "#1d2433"),
+    "data": ("#56b4e9", "#1d2433"),
+    "modeling": ("#0072b2", "#ffffff"),
+    "evaluation": ("#009e73", "#ffffff"),
+    "deployment": ("#e69f00", "#1d2433"),
+    "monitoring": ("#d55e00", "#ffffff"),
+    "team-practice": ("#cc79a7", "#1d2433"),
+}
+NO_STAGE = ("#ffffff", "#1d2433")
+
+NODE_WIDTH, NODE_HEIGHT = 180, 40
+COLUMN_GAP, ROW_GAP, MARGIN = 50, 14, 10
+LABEL_CHARS = 23
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    number: int  # position in the path, from 1
+    title: str
+    label: str  # the title, shortened to fit its box
+    stage: str | None
+    fill: str
+    ink: str
+    x: float
+    y: float
+    milestone: bool
+
+
+@dataclass(frozen=True)
+class Edge:
+    path: str  # SVG path data from the prerequisite to the module
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    width: float
+    height: float
+    # (from node id, to node id) pairs, in path order, for Mermaid.
+    links: tuple[tuple[str, str], ...]
+    stages: tuple[tuple[str, str, str], ...]  # legend: (stage, fill, ink) for stages present
+
+
+def prerequisite_graph(plan: Plan) -> Graph:
+    """Columns by prerequisite depth within the path; rows in path order."""
+    position = {step.module.id: index for index, step in enumerate(plan.steps)}
+    depth: dict[str, int] = {}
+    for step in plan.steps:  # path order puts prerequisites first
+        inside = [p for p in step.module.prerequisites if p in position]
+        depth[step.module.id] = 1 + max((depth[p] for p in inside), default=-1)
+    columns: dict[int, list[str]] = {}
+    for step in plan.steps:
+        columns.setdefault(depth[step.module.id], []).append(step.module.id)
+    nodes, where = [], {}
+    for column, ids in sorted(columns.items()):
+        for row, module_id in enumerate(ids):
+            step = plan.steps[position[module_id]]
+            fill, ink = STAGE_COLOURS.get(step.module.stage, NO_STAGE)
+            x = MARGIN + column * (NODE_WIDTH + COLUMN_GAP)
+            y = MARGIN + row * (NODE_HEIGHT + ROW_GAP)
+            where[module_id] = (x, y)
+            nodes.append(Node(module_id, position[module_id] + 1, step.module.title, _shorten(step.module.title),
+                              step.module.stage, fill, ink, x, y, step.module.is_milestone))
+    edges, links = [], []
+    for step in plan.steps:
+        for prerequisite in step.module.prerequisites:
+            if prerequisite not in where:
+                continue
+            (x1, y1), (x2, y2) = where[prerequisite], where[step.module.id]
+            start = (x1 + NODE_WIDTH, y1 + NODE_HEIGHT / 2)
+            end = (x2, y2 + NODE_HEIGHT / 2)
+            bend = COLUMN_GAP / 2
+            edges.append(Edge(
+                f"M{start[0]:g},{start[1]:g} C{start[0] + bend:g},{start[1]:g} "
+                f"{end[0] - bend:g},{end[1]:g} {end[0]:g},{end[1]:g}"
+            ))
+            links.append((prerequisite, step.module.id))
+    rows = max((len(ids) for ids in columns.values()), default=0)
+    width = 2 * MARGIN + len(columns) * NODE_WIDTH + max(len(columns) - 1, 0) * COLUMN_GAP
+    height = 2 * MARGIN + rows * NODE_HEIGHT + max(rows - 1, 0) * ROW_GAP
+    present = {step.module.stage for step in plan.steps}
+    legend = tuple((stage, *STAGE_COLOURS[stage]) for stage in STAGES if stage in present)
+    return Graph(tuple(nodes), tuple(edges), width, height, tuple(links), legend)
+
+
+def _shorten(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1].rstrip() + "\u2026"
+
+
+def mermaid_label(text: str) -> str:
+    """Text safe inside a Mermaid node label ["..."]: no quotes, brackets or
+    angle brackets that could end the label or open HTML."""
+    replacements = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "[": "(", "]": ")", "{": "(", "}": ")",
+                    "|": "/", "`": "'", "#": "#35;"}
+    # Character by character, so the "#" of an entity put in is not replaced again.
+    return "".join(replacements.get(char, char) for char in " ".join(text.split()))
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    title: str
+    x: float
+    y: float
+    width: float
+    fill: str
+    milestone: bool
+    weeks: str  # "3" or "3-4"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    bars: tuple[Bar, ...]
+    weeks: int
+    width: float
+    height: float
+    ticks: tuple[tuple[float, int], ...]  # (x, week number)
+    label_width: float
+
+
+TIMELINE_LABEL = 200
+ROW = 22
+WEEK_MIN_WIDTH = 6
+
+
+def path_timeline(plan: Plan) -> Timeline:
+    """One bar per module across the weeks it is worked on."""
+    weeks = max(plan.weeks, 1)
+    week_width = max(WEEK_MIN_WIDTH, min(40, 640 / weeks))
+    bars = []
+    for row, step in enumerate(plan.steps):
+        fill, _ = STAGE_COLOURS.get(step.module.stage, NO_STAGE)
+        span = str(step.week) if step.week == step.end_week else f"{step.week}-{step.end_week}"
+        bars.append(Bar(
+            _shorten(step.module.title), step.module.title,
+            TIMELINE_LABEL + (step.week - 1) * week_width, MARGIN + row * ROW,
+            (step.end_week - step.week + 1) * week_width, fill, step.module.is_milestone, span,
+        ))
+    return _timeline(bars, weeks, week_width, len(plan.steps))
+
+
+def team_timeline(team_plan: TeamPlan) -> Timeline:
+    """One bar per person from week 1 to their last week; the bar is split
+    where their first end-to-end system is done."""
+    weeks = max(team_plan.weeks, 1)
+    week_width = max(WEEK_MIN_WIDTH, min(40, 640 / weeks))
+    bars = []
+    for row, (member, plan) in enumerate(team_plan.plans):
+        milestone = plan.first_milestone
+        span = f"1-{plan.weeks}" if plan.weeks > 1 else "1"
+        bars.append(Bar(
+            _shorten(member.name), f"{member.name}: {plan.role.title}, {plan.total_hours:g} h",
+            TIMELINE_LABEL, MARGIN + row * ROW, max(plan.weeks, 1) * week_width,
+            STAGE_COLOURS["data"][0], False, span,
+        ))
+        if milestone is not None:
+            bars.append(Bar(
+                "", f"{member.name}: first end-to-end system in week {milestone.end_week}",
+                TIMELINE_LABEL, MARGIN + row * ROW, milestone.end_week * week_width,
+                STAGE_COLOURS["modeling"][0], True, f"1-{milestone.end_week}",
+            ))
+    return _timeline(bars, weeks, week_width, len(team_plan.plans))
+
+
+def _timeline(bars: list[Bar], weeks: int, week_width: float, rows: int) -> Timeline:
+    step = max(1, math.ceil(weeks / 20))  # at most about 20 week numbers on the axis
+    ticks = tuple((TIMELINE_LABEL + (week - 1) * week_width, week) for week in range(1, weeks + 1, step))
+    width = TIMELINE_LABEL + weeks * week_width + MARGIN
+    height = 2 * MARGIN + rows * ROW + 20
+    return Timeline(tuple(bars), weeks, width, height, ticks, TIMELINE_LABEL)
