@@ -108,6 +108,21 @@ def _parser() -> argparse.ArgumentParser:
     team.add_argument("-o", "--output", type=Path, metavar="DIR",
                       help="output folder (default: output/teams/TEAM-NAME)")
 
+    publish = commands.add_parser("publish", help="lay the syllabi out for a wiki or site, and push a git wiki",
+                                  parents=[verbosity])
+    publish.add_argument("--target", required=True, choices=PUBLISH_TARGETS, help="where the syllabi go")
+    publish.add_argument("--team", dest="teams", action="append", type=Path, default=[], metavar="TEAM_FILE",
+                         help="also publish this team's plan (repeatable)")
+    publish.add_argument("--push", metavar="URL", help="git-wiki: commit and push to this wiki remote")
+    publish.add_argument("--message", default="Update ML upskilling syllabi", help="git-wiki: commit message")
+    catalog_options(publish)
+    publish.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
+                         help="folder of templates that override the built-in ones")
+    publish.add_argument("--hours-per-week", type=_positive, default=5.0, metavar="H",
+                         help="study hours per week (default: 5)")
+    publish.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1")
+    publish.add_argument("-o", "--output", type=Path, metavar="DIR", help="output folder (default: output/TARGET)")
+
     lint = commands.add_parser("lint", help="hold the catalog and its paths to the teaching stance",
                                parents=[verbosity])
     catalog_options(lint)
@@ -230,6 +245,19 @@ def _progress(args, label: str):
         yield tick
 
 
+def _publish(args) -> int:
+    from .pipeline import publish
+
+    out_dir, written, commit = publish(
+        args.target, args.modules, args.output, args.teams, args.templates, args.hours_per_week, args.start,
+        args.push, args.message,
+    )
+    _report(args, written, out_dir)
+    if commit and not args.quiet:
+        print(f"pushed {commit[:12]} to {args.push}")
+    return 0
+
+
 def _lint(args) -> int:
     from .lint import CHECKS, ERROR
     from .pipeline import lint
@@ -280,4 +308,9 @@ def _report(args, written: list[str], out_dir) -> None:
         print(f"wrote {len(written)} file(s) to {out_dir}/")
 
 
-_COMMANDS = {"validate": _validate, "path": _path, "build": _build, "team": _team, "lint": _lint, "list": _list}
+_COMMANDS = {
+    "validate": _validate, "path": _path, "build": _build, "team": _team, "publish": _publish, "lint": _lint,
+    "list": _list,
+}
+# Kept here, not imported from .publish, so that --help stays quick.
+PUBLISH_TARGETS = ("mkdocs", "git-wiki")

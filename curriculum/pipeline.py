@@ -223,3 +223,39 @@ def _gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def publish(
+    target: str,
+    module_dirs: Sequence[Path] = (),
+    out_dir: Path | None = None,
+    team_files: Sequence[Path] = (),
+    template_dirs: Sequence[Path] = (),
+    hours_per_week: float = 5.0,
+    start: dt.date | None = None,
+    push: str | None = None,
+    message: str = "Update ML upskilling syllabi",
+) -> tuple[Path, list[str], str | None]:
+    """Lay out every role x size syllabus (and the given teams) for a wiki or
+    site; write them to `out_dir` (default output/TARGET) and, for a git wiki
+    with `push`, commit and push them. Returns the folder, the files and the
+    pushed commit."""
+    from .publish import TARGETS, publish_pages, push_git_wiki
+    from .team import read_team
+    from .teamplan import plan_team
+
+    if target not in TARGETS:
+        raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
+    if push and target != "git-wiki":
+        raise CurriculumError(f"--push works with --target git-wiki, not {target}")
+    loaded = load(module_dirs)
+    plans = all_plans(loaded, hours_per_week, start)
+    teams = []
+    for team_file in team_files:
+        team = read_team(team_file, loaded.catalog, None, start, None)
+        teams.append(plan_team(loaded.catalog, loaded.graph, team))
+    out_dir = out_dir or DEFAULT_OUTPUT / target
+    pages = dict(publish_pages(target, plans, teams, template_dirs))
+    written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
+    commit = push_git_wiki(pages, push, message) if push else None
+    return out_dir, written, commit

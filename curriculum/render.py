@@ -28,7 +28,9 @@ FORMATS = ("md", "html", "json")
 JSON_SCHEMA_VERSION = 1
 
 
-def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = ".md") -> jinja2.Environment:
+    """The template environment. Markdown pages link each other as NAME plus
+    `md_link_suffix` (git wikis link pages without the .md)."""
     for directory in template_dirs:
         if not Path(directory).is_dir():
             raise CurriculumError("templates directory not found", directory)
@@ -59,6 +61,7 @@ def make_environment(template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     env.globals.update(
         STAGES=STAGES, LEVELS=LEVELS, module_body=_ModuleBodies(env), stage_colours=diagrams.STAGE_COLOURS,
         path_figures=_PathFigures(env), team_timeline=diagrams.team_timeline,
+        page_link=lambda name: f"{name}{md_link_suffix}",
     )
     return env
 
@@ -135,10 +138,13 @@ def render_plan(
     return pages
 
 
-def render_team(env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str]) -> Iterator[tuple[str, str]]:
+def render_team(
+    env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str], exports: bool = True
+) -> Iterator[tuple[str, str]]:
     """Every member's syllabus, the team overview (index), and with json the
     team document, one page at a time (a department's pages need not all fit
-    in memory); the calendar and CSV come from `exports`."""
+    in memory). The calendar and CSV come from the `exports` module; with
+    `exports` false the overview does not link them."""
     formats = list(formats)
     for member, plan in team_plan.plans:
         yield from render_plan(env, plan, formats, team_plan.slugs[member.name]).items()
@@ -147,7 +153,7 @@ def render_team(env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[
         if fmt == "json":
             yield "team.json", to_json(team_document(team_plan))
         else:
-            yield f"index.{fmt}", _render(env, f"team.{fmt}.j2", team=team_plan, **overview)
+            yield f"index.{fmt}", _render(env, f"team.{fmt}.j2", team=team_plan, exports=exports, **overview)
 
 
 def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:

@@ -1,0 +1,114 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from curriculum.cli import main
+from curriculum.errors import CurriculumError
+from curriculum.pipeline import publish
+
+from .conftest import SMALL
+
+SAMPLE_TEAM = Path(__file__).parents[1] / "examples" / "payments-risk.yaml"
+
+
+def git(*args, cwd=None):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def wiki_remote(tmp_path):
+    """A real bare git repository holding a wiki with one page of a user's own."""
+    remote = tmp_path / "wiki.git"
+    git("init", "--quiet", "--bare", str(remote))
+    seed = tmp_path / "seed"
+    git("clone", "--quiet", str(remote), str(seed))
+    (seed / "Our-Team-Rules.md").write_text("# Written by a person\n")
+    git("add", ".", cwd=seed)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "--quiet", "-m", "seed", cwd=seed)
+    git("push", "--quiet", "origin", "HEAD", cwd=seed)
+    return remote
+
+
+def clone(remote, where):
+    git("clone", "--quiet", str(remote), str(where))
+    return where
+
+
+def test_mkdocs_target_builds_strict(tmp_path):
+    out = tmp_path / "mk"
+    assert main(["-q", "publish", "--target", "mkdocs", "--team", str(SAMPLE_TEAM), "-o", str(out)]) == 0
+    config = yaml.safe_load((out / "mkdocs.yml").read_text())
+    syllabi = config["nav"][1]["Syllabi"]
+    assert len(syllabi) == 5 and all(len(list(role.values())[0]) == 3 for role in syllabi)
+    assert config["nav"][2]["Teams"][0]["Payments Risk"][0] == "teams/payments-risk/index.md"
+    assert (out / "docs" / "teams" / "payments-risk" / "ana-ruiz.md").is_file()
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=out,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr
+    assert (out / "site" / "ml-engineer-small.html").is_file()
+
+
+def test_git_wiki_layout(tmp_path):
+    out = tmp_path / "wiki"
+    assert main(["-q", "publish", "--target", "git-wiki", "--team", str(SAMPLE_TEAM), "-o", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"Home.md", "_Sidebar.md", "ml-engineer-small.md", "team-payments-risk.md",
+            "team-payments-risk-ana-ruiz.md"} <= names
+    home = (out / "Home.md").read_text()
+    assert "](ml-engineer-small)" in home and ".md)" not in home  # wiki links name pages, no extension
+    overview = (out / "team-payments-risk.md").read_text()
+    assert "](team-payments-risk-ana-ruiz)" in overview and "team.ics" not in overview
+    sidebar = (out / "_Sidebar.md").read_text()
+    assert "- [ML engineer, small company](ml-engineer-small)" in sidebar
+    assert "- [Payments Risk](team-payments-risk)" in sidebar
+
+
+def test_push_to_a_real_git_wiki_keeps_other_pages(tmp_path, wiki_remote, catalog_dir):
+    assert main(["-q", "publish", "--target", "git-wiki", "-o", str(tmp_path / "a"), "--push", str(wiki_remote),
+                 "--message", "Syllabi for Q1"]) == 0
+    first = clone(wiki_remote, tmp_path / "check1")
+    assert (first / "Our-Team-Rules.md").read_text() == "# Written by a person\n"
+    assert (first / "ml-engineer-small.md").is_file() and (first / "Home.md").is_file()
+    assert git("log", "-1", "--format=%s", cwd=first).strip() == "Syllabi for Q1"
+
+    # A smaller catalog: its pages replace ours, pages we no longer generate go, the user's page stays.
+    small = catalog_dir(SMALL, name="small")
+    assert main(["-q", "publish", "--target", "git-wiki", "--modules", str(small), "-o", str(tmp_path / "b"),
+                 "--push", str(wiki_remote)]) == 0
+    second = clone(wiki_remote, tmp_path / "check2")
+    names = {p.name for p in second.iterdir()}
+    assert "Our-Team-Rules.md" in names
+    assert "engineering-manager-small.md" in names  # SMALL's framing targets all roles
+    assert "data-engineer-small.md" in names
+    generated = json.loads((second / ".curriculum-manifest.json").read_text())["generated"]
+    assert set(generated) == {n for n in names if n.endswith(".md")} - {"Our-Team-Rules.md"}
+
+
+def test_push_refuses_to_overwrite_a_page_it_did_not_write(tmp_path, wiki_remote):
+    seed = clone(wiki_remote, tmp_path / "seed2")
+    (seed / "Home.md").write_text("# The team's own home page\n")
+    git("add", ".", cwd=seed)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "--quiet", "-m", "home", cwd=seed)
+    git("push", "--quiet", "origin", "HEAD", cwd=seed)
+    with pytest.raises(CurriculumError, match="already has a page 'Home.md' that curriculum did not write"):
+        publish("git-wiki", out_dir=tmp_path / "out", push=str(wiki_remote))
+    check = clone(wiki_remote, tmp_path / "check")
+    assert (check / "Home.md").read_text() == "# The team's own home page\n"
+
+
+def test_unreachable_wiki_is_a_clear_error(tmp_path, capsys):
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "o"),
+                 "--push", str(tmp_path / "no-such-wiki.git")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("curriculum: error: git clone:") and "Traceback" not in err
+
+
+def test_push_needs_a_git_wiki(tmp_path, capsys):
+    assert main(["publish", "--target", "mkdocs", "--push", "x", "-o", str(tmp_path / "o")]) == 1
+    assert "--push works with --target git-wiki" in capsys.readouterr().err
