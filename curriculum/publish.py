@@ -165,7 +165,8 @@ def _git(*args: str, cwd: Path | None = None, keep_identity: bool = False) -> st
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
         # Never echo a token or password given in the remote's URL.
-        raise CurriculumError(f"git {args[0]}: {re.sub(r'//[^/@\s]+@', '//***@', detail)}")
+        detail = re.sub(r"//[^/@\s]+@", "//***@", detail)
+        raise CurriculumError(f"git {args[0]}: {detail}")
     return result.stdout
 
 
