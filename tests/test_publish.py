@@ -112,3 +112,9 @@ def test_unreachable_wiki_is_a_clear_error(tmp_path, capsys):
 def test_push_needs_a_git_wiki(tmp_path, capsys):
     assert main(["publish", "--target", "mkdocs", "--push", "x", "-o", str(tmp_path / "o")]) == 1
     assert "--push works with --target git-wiki" in capsys.readouterr().err
+
+
+def test_git_errors_never_show_credentials(tmp_path):
+    with pytest.raises(CurriculumError) as info:
+        publish("git-wiki", out_dir=tmp_path / "o", push="https://bot:s3cret-token@127.0.0.1:1/wiki.git")
+    assert "s3cret" not in str(info.value) and "git clone" in str(info.value)
