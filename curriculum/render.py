@@ -42,7 +42,7 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
     env = jinja2.Environment(
         loader=loader,
         bytecode_cache=_bytecode_cache(),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml", "xml.j2"), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

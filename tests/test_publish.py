@@ -118,3 +118,38 @@ def test_git_errors_never_show_credentials(tmp_path):
     with pytest.raises(CurriculumError) as info:
         publish("git-wiki", out_dir=tmp_path / "o", push="https://bot:s3cret-token@127.0.0.1:1/wiki.git")
     assert "s3cret" not in str(info.value) and "git clone" in str(info.value)
+
+
+CONFLUENCE_ROOT = ('<root xmlns:ac="http://atlassian.com/content" '
+                   'xmlns:ri="http://atlassian.com/resource/identifier">{}</root>')
+
+
+def test_confluence_pages_are_storage_format_with_a_page_tree(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "cf"
+    assert main(["-q", "publish", "--target", "confluence", "--team", str(SAMPLE_TEAM), "-o", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    titles = {page["title"] for page in manifest["pages"]}
+    assert len(titles) == len(manifest["pages"]) == 1 + 15 + 1 + 12  # unique titles, as Confluence requires
+    for page in manifest["pages"]:
+        assert page["parent"] is None or page["parent"] in titles
+        ET.fromstring(CONFLUENCE_ROOT.format((out / page["file"]).read_text()))  # well-formed XML
+    syllabus = (out / "pages" / "ml-engineer-small.xml").read_text()
+    assert '<ac:structured-macro ac:name="info">' in syllabus  # why this path
+    index = (out / "pages" / "index.xml").read_text()
+    assert '<ri:page ri:content-title="ML engineer at a small company"/>' in index
+
+
+def test_storage_format_code_blocks_and_hostile_text():
+    import xml.etree.ElementTree as ET
+
+    from curriculum.publish import storage_format
+
+    text = "Run:\n\n```python\nif a < b and c > d: print(']]>')\n```\n\n<script>alert(1)</script> <br> &nbsp; x"
+    storage = str(storage_format(text))
+    root = ET.fromstring(CONFLUENCE_ROOT.format(storage))
+    macro = root.find("{http://atlassian.com/content}structured-macro")
+    assert macro.get("{http://atlassian.com/content}name") == "code"
+    assert "if a < b and c > d: print(']]>')" in "".join(macro.itertext())
+    assert "<script" not in storage and "alert" not in storage  # the sanitiser drops scripts whole
