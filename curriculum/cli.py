@@ -313,4 +313,4 @@ _COMMANDS = {
     "list": _list,
 }
 # Kept here, not imported from .publish, so that --help stays quick.
-PUBLISH_TARGETS = ("mkdocs", "git-wiki", "confluence")
+PUBLISH_TARGETS = ("site", "mkdocs", "git-wiki", "confluence")

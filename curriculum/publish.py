@@ -21,14 +21,14 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import CurriculumError
-from .model import Plan, TeamPlan
+from .model import STAGES, Plan, TeamPlan
 from .render import make_environment, render_index, render_plan, render_team
 from .team import slugify
 from .write import check_relative
 
 log = logging.getLogger(__name__)
 
-TARGETS = ("mkdocs", "git-wiki", "confluence")
+TARGETS = ("site", "mkdocs", "git-wiki", "confluence")
 SITE_NAME = "ML upskilling syllabi"
 WIKI_MANIFEST = ".curriculum-manifest.json"
 
@@ -36,6 +36,8 @@ WIKI_MANIFEST = ".curriculum-manifest.json"
 def publish_pages(
     target: str, plans: Sequence[Plan], teams: Sequence[TeamPlan], template_dirs: Sequence[Path] = ()
 ) -> Iterator[tuple[str, str]]:
+    if target == "site":
+        return site_pages(plans, teams, template_dirs)
     if target == "mkdocs":
         return mkdocs_pages(plans, teams, template_dirs)
     if target == "git-wiki":
@@ -43,6 +45,62 @@ def publish_pages(
     if target == "confluence":
         return confluence_pages(plans, teams, template_dirs)
     raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
+
+
+# --- static site ------------------------------------------------------------------
+
+
+def site_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
+    """A static HTML site viewable from the file system or any static host:
+    a home page by role and size, every syllabus, each team with its members,
+    a page per module, and a search over module titles and outcomes that runs
+    in the browser."""
+    from .render import _render
+
+    env = make_environment(template_dirs)
+    modules = {}
+    for plan in plans:
+        for step in plan.steps:
+            modules.setdefault(step.module.id, step.module)
+    for team in teams:
+        for _, plan in team.plans:
+            for step in plan.steps:
+                modules.setdefault(step.module.id, step.module)
+    modules = dict(sorted(modules.items()))
+    folders = {team.team.name: _team_folder(team) for team in teams}
+    roles = list(dict.fromkeys(p.role for p in plans))
+    sizes = list(dict.fromkeys(p.size for p in plans))
+    grid = {(p.role.id, p.size.id): p for p in plans}
+    yield "index.html", _render(env, "site/home.html.j2", roles=roles, sizes=sizes, grid=grid, teams=teams,
+                                team_folders=folders, modules=modules, root="")
+    for plan in plans:
+        yield from render_plan(env, plan, ["html"]).items()
+    for team in teams:
+        for name, text in render_team(env, team, ["html"]):
+            yield f"teams/{folders[team.team.name]}/{name}", text
+        for name, text in _team_exports(team):
+            yield f"teams/{folders[team.team.name]}/{name}", text
+    needed_by: dict[str, list] = {}
+    for module in modules.values():
+        for prerequisite in module.prerequisites:
+            needed_by.setdefault(prerequisite, []).append(module)
+    order = {stage: index for index, stage in enumerate(STAGES)}
+    groups: dict[str, list] = {}
+    for module in sorted(modules.values(), key=lambda m: (order.get(m.stage, -1), m.id)):
+        groups.setdefault(module.stage or "other", []).append(module)
+    yield "modules/index.html", _render(env, "site/modules.html.j2", groups=list(groups.items()), root="../")
+    for module in modules.values():
+        yield f"modules/{module.id}.html", _render(
+            env, "site/module.html.j2", module=module,
+            prerequisites=[modules[p] for p in module.prerequisites if p in modules],
+            needed_by=needed_by.get(module.id, []),
+            in_paths=[plan for plan in plans if any(s.module.id == module.id for s in plan.steps)],
+        )
+    index = [{"id": m.id, "title": m.title, "text": " ".join([m.title, *m.outcomes]).lower()} for m in modules.values()]
+    # JSON inside a script file: "<" escaped so no text can close or open a tag.
+    data = json.dumps(index, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    yield "search-index.js", f"window.CURRICULUM_SEARCH = {data};\n"
+    yield "search.js", env.loader.get_source(env, "site/search.js")[0]
 
 
 # --- MkDocs ---------------------------------------------------------------------
@@ -278,10 +336,13 @@ def _team_folder(team: TeamPlan) -> str:
 
 def _team_files(env: jinja2.Environment, team: TeamPlan) -> Iterator[tuple[str, str]]:
     """A team's Markdown pages and its calendar and CSV, by file name."""
+    yield from render_team(env, team, ["md"])
+    yield from _team_exports(team)
+
+
+def _team_exports(team: TeamPlan) -> Iterator[tuple[str, str]]:
     from .exports import assignments_csv, team_calendar
 
-    for name, text in render_team(env, team, ["md"]):
-        yield name, text
     yield "assignments.csv", assignments_csv(team)
     if team.team.start is not None:
         yield "team.ics", "".join(team_calendar(team))

@@ -153,3 +153,58 @@ def test_storage_format_code_blocks_and_hostile_text():
     assert macro.get("{http://atlassian.com/content}name") == "code"
     assert "if a < b and c > d: print(']]>')" in "".join(macro.itertext())
     assert "<script" not in storage and "alert" not in storage  # the sanitiser drops scripts whole
+
+
+def links_in(page: Path) -> list[str]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            for name, value in attrs:
+                if name in ("href", "src") and value and not value.startswith(("http:", "https:", "#", "mailto:")):
+                    found.append(value.split("#")[0])
+
+    Links().feed(page.read_text(encoding="utf-8"))
+    return found
+
+
+def test_site_has_every_page_and_no_broken_link(tmp_path):
+    out = tmp_path / "site"
+    assert main(["-q", "publish", "--target", "site", "--team", str(SAMPLE_TEAM), "-o", str(out)]) == 0
+    assert (out / "index.html").is_file() and (out / "ml-engineer-small.html").is_file()
+    assert (out / "teams" / "payments-risk" / "index.html").is_file()
+    assert (out / "teams" / "payments-risk" / "grace-liu.html").is_file()
+    module_pages = {p.stem for p in (out / "modules").glob("*.html")} - {"index"}
+    assert "sklearn-baselines" in module_pages and len(module_pages) >= 60
+    pages = list(out.rglob("*.html"))
+    for page in pages:
+        for link in links_in(page):
+            assert (page.parent / link).resolve().is_file(), f"{page.relative_to(out)} links to missing {link}"
+    module = (out / "modules" / "gradient-boosting.html").read_text()
+    assert 'href="sklearn-baselines.html"' in module  # builds on
+    assert 'href="../ml-engineer-small.html"' in module  # in these paths
+
+
+def test_site_search_works_in_a_browser_from_the_file_system(tmp_path):
+    from .test_xss import CHROMIUM, _browser
+
+    sync_playwright = _browser()
+    out = tmp_path / "site"
+    assert main(["-q", "publish", "--target", "site", "-o", str(out)]) == 0
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto((out / "index.html").as_uri())
+            page.fill("#search", "drift monitoring")
+            results = page.locator("#search-results a")
+            assert results.count() >= 1
+            titles = results.all_text_contents()
+            assert any("Monitoring" in title or "monitoring" in title for title in titles)
+            results.first.click()
+            page.wait_for_load_state()
+            assert page.url.startswith((out / "modules").as_uri()) and page.title() in titles
+        finally:
+            browser.close()
