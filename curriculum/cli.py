@@ -198,7 +198,11 @@ def _path(args) -> int:
         if len(formats) != 1:
             raise CurriculumError("-o - writes to stdout and takes exactly one --format")
         _, pages = path_pages(profile, args.modules, formats, args.templates)
-        sys.stdout.write(next(iter(pages.values())))
+        page = next(iter(pages.values()))
+        if isinstance(page, bytes):
+            sys.stdout.buffer.write(page)
+        else:
+            sys.stdout.write(page)
         sys.stdout.flush()
         return 0
     written = path(profile, args.modules, Path(args.output), formats, args.templates)

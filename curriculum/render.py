@@ -24,7 +24,7 @@ from . import diagrams, resources
 from .errors import CurriculumError
 from .model import LEVELS, READINESS_QUESTIONS, STAGES, Module, Plan, Reason, TeamPlan, readiness_gaps, week_start
 
-FORMATS = ("md", "html", "json")
+FORMATS = ("md", "html", "json", "pdf")
 JSON_SCHEMA_VERSION = 1
 
 
@@ -126,7 +126,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 def render_plan(
     env: jinja2.Environment, plan: Plan, formats: Iterable[str], name: str | None = None
-) -> dict[str, str]:
+) -> dict[str, str | bytes]:
     """The syllabus in each format, as `NAME.FORMAT` (NAME defaults to ROLE-SIZE)."""
     pages = {}
     for fmt in formats:
@@ -134,8 +134,17 @@ def render_plan(
         if fmt == "json":
             pages[page] = to_json(plan_document(plan))
         else:
-            pages[page] = _render(env, f"syllabus.{fmt}.j2", plan=plan)
+            pages[page] = _render_as(env, "syllabus", fmt, plan=plan)
     return pages
+
+
+def _render_as(env: jinja2.Environment, template: str, fmt: str, **context: Any) -> str | bytes:
+    """`template` in a text format, or for pdf its HTML printed to PDF."""
+    if fmt == "pdf":
+        from .pdf import html_to_pdf  # deferred: needs a browser
+
+        return html_to_pdf(_render(env, f"{template}.html.j2", **context))
+    return _render(env, f"{template}.{fmt}.j2", **context)
 
 
 def render_team(
@@ -153,7 +162,7 @@ def render_team(
         if fmt == "json":
             yield "team.json", to_json(team_document(team_plan))
         else:
-            yield f"index.{fmt}", _render(env, f"team.{fmt}.j2", team=team_plan, exports=exports, **overview)
+            yield f"index.{fmt}", _render_as(env, "team", fmt, team=team_plan, exports=exports, **overview)
 
 
 def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
@@ -217,7 +226,7 @@ def render_index(env: jinja2.Environment, plans: Sequence[Plan], formats: Iterab
                 ],
             })
         else:
-            pages[f"index.{fmt}"] = _render(env, f"index.{fmt}.j2", roles=roles, sizes=sizes, grid=grid, plans=plans)
+            pages[f"index.{fmt}"] = _render_as(env, "index", fmt, roles=roles, sizes=sizes, grid=grid, plans=plans)
     return pages
 
 

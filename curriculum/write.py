@@ -30,7 +30,7 @@ _STAGING_MARK = ".curriculum-staging-"
 
 
 def write_pages(
-    pages: Mapping[str, str] | Iterable[tuple[str, str | Iterable[str]]],
+    pages: Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes | Iterable[str]]],
     out_dir: Path,
     *,
     prune: bool,
@@ -38,7 +38,7 @@ def write_pages(
 ) -> list[str]:
     """Write `pages` (relative POSIX path -> text, or an iterable of such
     pairs, consumed as it goes so large builds need not hold every page in
-    memory; a page's text may itself come as an iterable of chunks) into
+    memory; a page may be text, bytes, or an iterable of text chunks) into
     `out_dir`.
 
     With `prune`, generated files from earlier runs that are not in `pages`
@@ -62,6 +62,9 @@ def write_pages(
             names.add(name)
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                target.write_bytes(text)
+                continue
             with open(target, "w", encoding="utf-8", newline="") as handle:
                 if isinstance(text, str):
                     handle.write(text)

@@ -85,7 +85,7 @@ def test_unknown_role_is_one_clear_line(small_dir, tmp_path):
 @pytest.mark.parametrize("args", [
     ["path", "--role", "ml-engineer", "--size", "small", "--hours-per-week", "lots"],
     ["path", "--role", "ml-engineer", "--size", "small", "--start", "next monday"],
-    ["path", "--role", "ml-engineer", "--size", "small", "--format", "pdf"],
+    ["path", "--role", "ml-engineer", "--size", "small", "--format", "docx"],
     ["build", "--no-such-flag"],
 ])
 def test_bad_command_line_exits_1_without_traceback(args, capsys):
