@@ -42,7 +42,7 @@ def test_timeline_has_a_bar_per_module_across_its_weeks(plan):
 
 def test_html_syllabus_draws_the_map_and_timeline_inline(plan):
     page = render_plan(make_environment(), plan, ["html"])["ml-engineer-small.html"]
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 2
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" role=') == 2
     assert '<a href="#first-slice">' in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
 

@@ -1,0 +1,192 @@
+"""The generated pages hold to three outside checkers:
+
+- every HTML page passes the W3C Nu HTML Checker (vnu.jar, run with Java)
+  with zero errors;
+- every HTML page has zero axe-core accessibility violations in headless
+  Chromium (tests/axe_check.mjs, driven by playwright-core), and a screenshot
+  of a syllabus shows a rendered, non-blank page of the viewport's size;
+- every Markdown page passes markdownlint-cli2 with
+  generated-pages.markdownlint.jsonc (at the repo root).
+
+The pages are the built-in catalog (`curriculum build --format md html`) and
+the example team (`curriculum team examples/payments-risk.yaml`).
+
+The checkers are npm packages, looked for in $CURRICULUM_CHECKERS_DIR/node_modules
+(default: .checkers/ at the repo root, which git ignores). Install them with
+
+    npm install --prefix .checkers --no-save --no-audit --no-fund \
+        vnu-jar playwright-core axe-core markdownlint-cli2
+
+Java and Node come from the system; Chromium is $CURRICULUM_CHROMIUM
+(default /usr/lib/chromium/chromium). A missing tool skips its test, unless
+CURRICULUM_REQUIRE_CHECKERS=1 (as in CI), where it fails the test instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from curriculum.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+CHECKERS = Path(os.environ.get("CURRICULUM_CHECKERS_DIR") or REPO / ".checkers").resolve()
+MODULES = CHECKERS / "node_modules"
+REQUIRE = os.environ.get("CURRICULUM_REQUIRE_CHECKERS") == "1"
+CHROMIUM = os.environ.get("CURRICULUM_CHROMIUM", "/usr/lib/chromium/chromium")
+MARKDOWNLINT_CONFIG = REPO / "generated-pages.markdownlint.jsonc"
+AXE_SCRIPT = Path(__file__).parent / "axe_check.mjs"
+TEAM_EXAMPLE = REPO / "examples" / "payments-risk.yaml"
+VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 800  # as in tests/axe_check.mjs
+INSTALL_HINT = (f"install the checkers with `npm install --prefix {CHECKERS} --no-save --no-audit --no-fund "
+                "vnu-jar playwright-core axe-core markdownlint-cli2`, or point CURRICULUM_CHECKERS_DIR at the "
+                "folder holding their node_modules")
+TIMEOUT = 600
+
+
+def require_tools(*tools: tuple[str, bool]) -> None:
+    """Each tool is (what, present). Skip, or fail when CI requires the checkers."""
+    missing = [what for what, present in tools if not present]
+    if missing:
+        reason = f"not installed: {', '.join(missing)}; {INSTALL_HINT}"
+        if REQUIRE:
+            pytest.fail(f"CURRICULUM_REQUIRE_CHECKERS=1 but {reason}")
+        pytest.skip(reason)
+
+
+def node_tool(package: str, relative: str) -> tuple[str, bool]:
+    return (f"{package} (npm, {MODULES / package / relative})", (MODULES / package / relative).is_file())
+
+
+def system_tool(name: str) -> tuple[str, bool]:
+    return (f"{name} (on PATH)", shutil.which(name) is not None)
+
+
+def run(command: list, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The built-in catalog in Markdown and HTML under out/, the example team under team/."""
+    root = tmp_path_factory.mktemp("quality")
+    assert main(["-q", "build", "-o", str(root / "out"), "--format", "md", "html"]) == 0
+    assert main(["-q", "team", str(TEAM_EXAMPLE), "-o", str(root / "team")]) == 0
+    return root
+
+
+def pages(root: Path, suffix: str) -> list[str]:
+    """Paths relative to root, so that checker output stays short."""
+    found = sorted(str(path.relative_to(root)) for path in root.glob(f"*/*{suffix}"))
+    # 15 syllabi + index from the catalog, 12 members + overview from the team.
+    assert {f"out/index{suffix}", f"team/index{suffix}"} <= set(found)
+    assert len(found) >= 29, found
+    return found
+
+
+def test_html_pages_pass_the_nu_html_checker(built):
+    vnu = MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    require_tools(system_tool("java"), ("vnu-jar (npm, " + str(vnu) + ")", vnu.is_file()))
+    html = pages(built, ".html")
+    result = run(["java", "-jar", vnu, "--errors-only", "--format", "gnu", *html], cwd=built)
+    report = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0 and not report, f"Nu HTML Checker errors:\n{report}"
+
+
+@pytest.fixture(scope="module")
+def axe_report(built) -> dict:
+    """axe-core's violations per HTML page, and a screenshot of one syllabus."""
+    require_tools(system_tool("node"), node_tool("playwright-core", "package.json"),
+                  node_tool("axe-core", "axe.min.js"), (f"Chromium ({CHROMIUM})", os.access(CHROMIUM, os.X_OK)))
+    html = pages(built, ".html")
+    result = run(["node", AXE_SCRIPT, "--checkers", CHECKERS, "--chromium", CHROMIUM,
+                  "--screenshot", built / "syllabus.png", "--page", "out/ml-engineer-small.html", *html], cwd=built)
+    assert result.returncode == 0, f"axe_check.mjs failed:\n{result.stderr}"
+    report = json.loads(result.stdout)
+    assert sorted(report["pages"]) == html
+    return report
+
+
+def test_html_pages_have_no_accessibility_violations(axe_report):
+    lines = []
+    for page, violations in sorted(axe_report["pages"].items()):
+        for violation in violations:
+            lines.append(f"{page}: {violation['id']} ({violation['impact']}): {violation['help']}")
+            for node in violation["nodes"][:5]:
+                lines.append(f"    {' '.join(node['target'])}: {node['html']}")
+            if len(violation["nodes"]) > 5:
+                lines.append(f"    ... and {len(violation['nodes']) - 5} more")
+    assert not lines, "axe-core violations:\n" + "\n".join(lines)
+
+
+def test_syllabus_screenshot_is_a_rendered_page(axe_report, built):
+    shot = built / axe_report["screenshot"]["path"]
+    width, height, pixels = read_png(shot.read_bytes())
+    assert width >= VIEWPORT_WIDTH and height >= VIEWPORT_HEIGHT, (width, height)
+    colours = Counter(pixels)
+    background, count = colours.most_common(1)[0]
+    assert len(colours) > 1, f"the screenshot is a single colour {background.hex()}"
+    # Text, tables and boxes: a real page is far from one colour with a few specks.
+    assert count < 0.99 * len(pixels), f"{count / len(pixels):.1%} of the screenshot is {background.hex()}"
+
+
+def read_png(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and pixels (bytes each) of an 8-bit, non-interlaced PNG: enough for screenshots."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    offset, idat, header = 8, [], None
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        offset += 12 + length
+    width, height, depth, colour_type, _, _, interlace = header
+    assert depth == 8 and interlace == 0 and colour_type in (0, 2, 4, 6), header
+    size = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    stride = width * size
+    raw = zlib.decompress(b"".join(idat))
+    previous = bytearray(stride)
+    pixels = []
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        if kind == 1:
+            for i in range(size, stride):
+                line[i] = (line[i] + line[i - size]) & 0xFF
+        elif kind == 2:
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous))
+        elif kind == 3:
+            for i in range(stride):
+                left = line[i - size] if i >= size else 0
+                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 0xFF
+        elif kind == 4:
+            for i in range(stride):
+                a = line[i - size] if i >= size else 0
+                b, c = previous[i], previous[i - size] if i >= size else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        pixels.extend(bytes(line[i:i + size]) for i in range(0, stride, size))
+        previous = line
+    return width, height, pixels
+
+
+def test_markdown_pages_pass_markdownlint(built):
+    cli = MODULES / "markdownlint-cli2" / "markdownlint-cli2-bin.mjs"
+    require_tools(system_tool("node"), node_tool("markdownlint-cli2", "markdownlint-cli2-bin.mjs"))
+    markdown = pages(built, ".md")
+    # A leading ':' makes each a literal path rather than a glob.
+    result = run(["node", cli, "--config", MARKDOWNLINT_CONFIG, *(f":{page}" for page in markdown)], cwd=built)
+    assert result.returncode == 0, f"markdownlint-cli2 errors:\n{result.stdout}{result.stderr}"
+    assert f"Linting: {len(markdown)} file(s)" in result.stdout + result.stderr
