@@ -96,11 +96,12 @@ class _ModuleBodies:
         self.env = env
         self.cache: dict[tuple[str, str], str] = {}
 
-    def __call__(self, module: Module, fmt: str) -> str:
-        key = (module.id, fmt)
+    def __call__(self, module: Module, fmt: str, heading: int = 4) -> str:
+        """`heading`: the level of the body's headings (Outcomes, Exercise, ...)."""
+        key = (module.id, fmt, heading)
         body = self.cache.get(key)
         if body is None:
-            body = _render(self.env, f"module.{fmt}.j2", module=module)
+            body = _render(self.env, f"module.{fmt}.j2", module=module, heading=heading)
             if fmt == "html":
                 body = Markup(body)  # rendered with autoescape: already safe
             self.cache[key] = body

@@ -77,10 +77,19 @@ def run(command: list, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """The built-in catalog in Markdown and HTML under out/, the example team under team/."""
+    """The built-in catalog in Markdown and HTML under out/, the example team
+    under team/, and the static site's home, module index and a module page
+    under site/ (copied flat: their links are not followed here)."""
     root = tmp_path_factory.mktemp("quality")
     assert main(["-q", "build", "-o", str(root / "out"), "--format", "md", "html"]) == 0
     assert main(["-q", "team", str(TEAM_EXAMPLE), "-o", str(root / "team")]) == 0
+    # The static site's own pages (its syllabi and team pages are the ones above).
+    site = root / "site-build"
+    assert main(["-q", "publish", "--target", "site", "-o", str(site)]) == 0
+    (root / "site").mkdir()
+    for name in ("index.html", "modules/index.html", "modules/sklearn-baselines.html"):
+        text = (site / name).read_text(encoding="utf-8")
+        (root / "site" / name.replace("/", "-")).write_text(text, encoding="utf-8")
     return root
 
 
