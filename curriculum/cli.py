@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -113,8 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--target", required=True, choices=PUBLISH_TARGETS, help="where the syllabi go")
     publish.add_argument("--team", dest="teams", action="append", type=Path, default=[], metavar="TEAM_FILE",
                          help="also publish this team's plan (repeatable)")
-    publish.add_argument("--push", metavar="URL", help="git-wiki: commit and push to this wiki remote")
-    publish.add_argument("--message", default="Update ML upskilling syllabi", help="git-wiki: commit message")
+    publish.add_argument("--push", metavar="URL",
+                         help="git-wiki: commit and push to this wiki remote; dokuwiki: write through this "
+                              "wiki's XML-RPC API")
+    publish.add_argument("--message", default="Update ML upskilling syllabi",
+                         help="commit message (git-wiki) or edit summary (dokuwiki)")
+    publish.add_argument("--user", help="dokuwiki: the user to log in as (password in CURRICULUM_DOKUWIKI_PASSWORD)")
+    publish.add_argument("--namespace", help="dokuwiki: the namespace of the pages (default: ml-upskilling)")
     catalog_options(publish)
     publish.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
                          help="folder of templates that override the built-in ones")
@@ -252,13 +258,13 @@ def _progress(args, label: str):
 def _publish(args) -> int:
     from .pipeline import publish
 
-    out_dir, written, commit = publish(
+    out_dir, written, pushed = publish(
         args.target, args.modules, args.output, args.teams, args.templates, args.hours_per_week, args.start,
-        args.push, args.message,
+        args.push, args.message, args.user, os.environ.get("CURRICULUM_DOKUWIKI_PASSWORD"), args.namespace,
     )
     _report(args, written, out_dir)
-    if commit and not args.quiet:
-        print(f"pushed {commit[:12]} to {args.push}")
+    if pushed and not args.quiet:
+        print(f"pushed to {args.push}: {pushed[:12] if args.target == 'git-wiki' else pushed}")
     return 0
 
 
@@ -317,4 +323,4 @@ _COMMANDS = {
     "list": _list,
 }
 # Kept here, not imported from .publish, so that --help stays quick.
-PUBLISH_TARGETS = ("site", "mkdocs", "git-wiki", "confluence")
+PUBLISH_TARGETS = ("site", "mkdocs", "git-wiki", "dokuwiki", "confluence")

@@ -235,19 +235,26 @@ def publish(
     start: dt.date | None = None,
     push: str | None = None,
     message: str = "Update ML upskilling syllabi",
+    user: str | None = None,
+    password: str | None = None,
+    namespace: str | None = None,
 ) -> tuple[Path, list[str], str | None]:
     """Lay out every role x size syllabus (and the given teams) for a wiki or
-    site; write them to `out_dir` (default output/TARGET) and, for a git wiki
-    with `push`, commit and push them. Returns the folder, the files and the
-    pushed commit."""
+    site; write them to `out_dir` (default output/TARGET) and, with `push`,
+    send them to a git wiki's remote or a DokuWiki (as `user`). Returns the
+    folder, the files and what was pushed."""
     from .publish import TARGETS, publish_pages, push_git_wiki
     from .team import read_team
     from .teamplan import plan_team
 
     if target not in TARGETS:
         raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
-    if push and target != "git-wiki":
-        raise CurriculumError(f"--push works with --target git-wiki, not {target}")
+    if push and target not in ("git-wiki", "dokuwiki"):
+        raise CurriculumError(f"--push works with --target git-wiki or dokuwiki, not {target}")
+    if target == "dokuwiki" and push and not (user and password):
+        raise CurriculumError("a DokuWiki push needs --user and the password in CURRICULUM_DOKUWIKI_PASSWORD")
+    if namespace and target != "dokuwiki":
+        raise CurriculumError("--namespace is for --target dokuwiki")
     loaded = load(module_dirs)
     plans = all_plans(loaded, hours_per_week, start)
     teams = []
@@ -255,7 +262,15 @@ def publish(
         team = read_team(team_file, loaded.catalog, None, start, None)
         teams.append(plan_team(loaded.catalog, loaded.graph, team))
     out_dir = out_dir or DEFAULT_OUTPUT / target
-    pages = dict(publish_pages(target, plans, teams, template_dirs))
+    pages = dict(publish_pages(target, plans, teams, template_dirs, namespace))
     written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
-    commit = push_git_wiki(pages, push, message) if push else None
-    return out_dir, written, commit
+    pushed = None
+    if push and target == "git-wiki":
+        pushed = push_git_wiki(pages, push, message)
+    elif push:
+        from .dokuwiki import DEFAULT_NAMESPACE, push_dokuwiki
+
+        result = push_dokuwiki(pages, push, user, password, namespace or DEFAULT_NAMESPACE, message)
+        pushed = (f"{len(result['written'])} page(s) written, {len(result['unchanged'])} unchanged, "
+                  f"{len(result['deleted'])} deleted")
+    return out_dir, written, pushed

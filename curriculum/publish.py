@@ -28,13 +28,14 @@ from .write import check_relative
 
 log = logging.getLogger(__name__)
 
-TARGETS = ("site", "mkdocs", "git-wiki", "confluence")
+TARGETS = ("site", "mkdocs", "git-wiki", "dokuwiki", "confluence")
 SITE_NAME = "ML upskilling syllabi"
 WIKI_MANIFEST = ".curriculum-manifest.json"
 
 
 def publish_pages(
-    target: str, plans: Sequence[Plan], teams: Sequence[TeamPlan], template_dirs: Sequence[Path] = ()
+    target: str, plans: Sequence[Plan], teams: Sequence[TeamPlan], template_dirs: Sequence[Path] = (),
+    namespace: str | None = None,
 ) -> Iterator[tuple[str, str]]:
     if target == "site":
         return site_pages(plans, teams, template_dirs)
@@ -44,6 +45,10 @@ def publish_pages(
         return git_wiki_pages(plans, teams, template_dirs)
     if target == "confluence":
         return confluence_pages(plans, teams, template_dirs)
+    if target == "dokuwiki":
+        from .dokuwiki import DEFAULT_NAMESPACE, dokuwiki_pages
+
+        return dokuwiki_pages(plans, teams, template_dirs, namespace or DEFAULT_NAMESPACE)
     raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
 
 

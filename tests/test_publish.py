@@ -111,7 +111,7 @@ def test_unreachable_wiki_is_a_clear_error(tmp_path, capsys):
 
 def test_push_needs_a_git_wiki(tmp_path, capsys):
     assert main(["publish", "--target", "mkdocs", "--push", "x", "-o", str(tmp_path / "o")]) == 1
-    assert "--push works with --target git-wiki" in capsys.readouterr().err
+    assert "--push works with --target git-wiki or dokuwiki" in capsys.readouterr().err
 
 
 def test_git_errors_never_show_credentials(tmp_path):
