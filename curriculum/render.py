@@ -60,31 +60,50 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
     )
     env.globals.update(
         STAGES=STAGES, LEVELS=LEVELS, module_body=_ModuleBodies(env), stage_colours=diagrams.STAGE_COLOURS,
-        path_figures=_PathFigures(env), team_timeline=diagrams.team_timeline,
+        path_map=_Memo(env, "path_map.{fmt}.j2", _path_key,
+                       lambda plan: {"plan": plan, "graph": diagrams.prerequisite_graph(plan)}),
+        path_timeline=_Memo(env, "timeline.{fmt}.j2", _schedule_key,
+                            lambda plan: {"timeline": diagrams.path_timeline(plan)}),
+        team_timeline=diagrams.team_timeline, week_by_week=week_by_week,
         page_link=lambda name: f"{name}{md_link_suffix}",
     )
     return env
 
 
-class _PathFigures:
-    """`path_figures(plan)` in HTML templates: the prerequisite map and the
-    timeline (`path_figures.html.j2`), drawn once for each distinct path and
-    schedule: in a department most people share a handful of paths."""
+class _Memo:
+    """A template rendered once per distinct key and reused: in a department,
+    most people share a handful of paths, so their pictures repeat."""
 
-    def __init__(self, env: jinja2.Environment):
-        self.env = env
-        self.cache: dict[tuple, Markup] = {}
+    def __init__(self, env: jinja2.Environment, template: str, key, context):
+        self.env, self.template, self.key, self.context = env, template, key, context
+        self.cache: dict[tuple, Markup | str] = {}
 
-    def __call__(self, plan: Plan) -> Markup:
-        key = tuple((s.module.id, s.week, s.end_week) for s in plan.steps)
-        figures = self.cache.get(key)
-        if figures is None:
-            figures = Markup(_render(
-                self.env, "path_figures.html.j2",
-                graph=diagrams.prerequisite_graph(plan), timeline=diagrams.path_timeline(plan),
-            ))
-            self.cache[key] = figures
-        return figures
+    def __call__(self, plan: Plan, fmt: str = "html"):
+        key = (fmt, self.key(plan))
+        page = self.cache.get(key)
+        if page is None:
+            # The calling template's own line break follows the call.
+            page = _render(self.env, self.template.format(fmt=fmt), **self.context(plan)).rstrip("\n")
+            page = Markup(page) if fmt == "html" else page  # rendered with autoescape: already safe
+            self.cache[key] = page
+        return page
+
+
+def _path_key(plan: Plan) -> tuple:
+    return tuple(step.module.id for step in plan.steps)
+
+
+def _schedule_key(plan: Plan) -> tuple:
+    return tuple((step.module.id, step.week, step.end_week) for step in plan.steps)
+
+
+def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
+    """Each week with the titles of the modules worked on in it."""
+    weeks: list[list[str]] = [[] for _ in range(plan.weeks)]
+    for step in plan.steps:
+        for week in range(step.week, step.end_week + 1):
+            weeks[week - 1].append(step.module.title)
+    return list(enumerate(weeks, start=1))
 
 
 class _ModuleBodies:
