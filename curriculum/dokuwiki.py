@@ -27,7 +27,7 @@ import jinja2
 
 from .errors import CurriculumError
 from .model import Plan, TeamPlan
-from .render import _render, _team_overview, make_environment, safe_url
+from .render import _render, _team_overview, index_grid, make_environment, safe_url
 from .team import slugify
 
 log = logging.getLogger(__name__)
@@ -57,13 +57,10 @@ def dokuwiki_pages(
     page id with ':' as '/' plus '.txt', as in DokuWiki's `data/pages` tree."""
     namespace = check_namespace(namespace)
     env = dokuwiki_environment(template_dirs, namespace)
-    roles = list(dict.fromkeys(p.role for p in plans))
-    sizes = list(dict.fromkeys(p.size for p in plans))
-    grid = {(p.role.id, p.size.id): p for p in plans}
     folders = _team_folders(teams)
     team_links = [(f"{namespace}:teams:{folders[i]}:start", team.team.name) for i, team in enumerate(teams)]
     yield page_path(f"{namespace}:start"), _render(
-        env, "dokuwiki/start.txt.j2", roles=roles, sizes=sizes, grid=grid, plans=plans, teams=team_links)
+        env, "dokuwiki/start.txt.j2", plans=plans, teams=team_links, **index_grid(plans))
     for plan in plans:
         yield page_path(f"{namespace}:{plan.slug}"), _render(
             env, "dokuwiki/syllabus.txt.j2", plan=plan, up=f"{namespace}:start", member=None)

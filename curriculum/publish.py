@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from .errors import CurriculumError
 from .model import STAGES, Plan, TeamPlan
-from .render import make_environment, render_index, render_plan, render_team
+from .render import index_grid, make_environment, render_index, render_plan, render_team
 from .team import slugify
 from .write import check_relative
 
@@ -73,11 +73,8 @@ def site_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
                 modules.setdefault(step.module.id, step.module)
     modules = dict(sorted(modules.items()))
     folders = {team.team.name: _team_folder(team) for team in teams}
-    roles = list(dict.fromkeys(p.role for p in plans))
-    sizes = list(dict.fromkeys(p.size for p in plans))
-    grid = {(p.role.id, p.size.id): p for p in plans}
-    yield "index.html", _render(env, "site/home.html.j2", roles=roles, sizes=sizes, grid=grid, teams=teams,
-                                team_folders=folders, modules=modules, root="")
+    yield "index.html", _render(env, "site/home.html.j2", teams=teams, team_folders=folders, modules=modules,
+                                root="", **index_grid(plans))
     for plan in plans:
         yield from render_plan(env, plan, ["html"]).items()
     for team in teams:
@@ -251,11 +248,7 @@ def confluence_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]
     home = SITE_NAME
     titles = {plan.slug: f"{plan.role.title} at a {plan.size.title.lower()}" for plan in plans}
     tree = [{"title": home, "file": "pages/index.xml", "parent": None}]
-    roles = list(dict.fromkeys(p.role for p in plans))
-    sizes = list(dict.fromkeys(p.size for p in plans))
-    grid = {(p.role.id, p.size.id): p for p in plans}
-    yield "pages/index.xml", _render(env, "confluence/index.xml.j2", roles=roles, sizes=sizes, grid=grid,
-                                     titles=titles)
+    yield "pages/index.xml", _render(env, "confluence/index.xml.j2", titles=titles, **index_grid(plans))
     for plan in plans:
         yield f"pages/{plan.slug}.xml", _render(env, "confluence/syllabus.xml.j2", plan=plan)
         tree.append({"title": titles[plan.slug], "file": f"pages/{plan.slug}.xml", "parent": home})

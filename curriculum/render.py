@@ -59,11 +59,15 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
         mermaid_label=diagrams.mermaid_label,
     )
     env.globals.update(
-        STAGES=STAGES, LEVELS=LEVELS, module_body=_ModuleBodies(env), stage_colours=diagrams.STAGE_COLOURS,
+        STAGES=STAGES, LEVELS=LEVELS, stage_colours=diagrams.STAGE_COLOURS,
+        # module_body(module, fmt, heading=4): the parts of a module that are the
+        # same in every syllabus; `heading` is the level of their headings.
+        module_body=_Memo(env, "module.{fmt}.j2", lambda module: module.id,
+                          lambda module: {"module": module, "heading": 4}),
         path_map=_Memo(env, "path_map.{fmt}.j2", _path_key,
-                       lambda plan: {"plan": plan, "graph": diagrams.prerequisite_graph(plan)}),
+                       lambda plan: {"plan": plan, "graph": diagrams.prerequisite_graph(plan)}, strip_end=True),
         path_timeline=_Memo(env, "timeline.{fmt}.j2", _schedule_key,
-                            lambda plan: {"timeline": diagrams.path_timeline(plan)}),
+                            lambda plan: {"timeline": diagrams.path_timeline(plan)}, strip_end=True),
         team_timeline=diagrams.team_timeline, week_by_week=week_by_week,
         page_link=lambda name: f"{name}{md_link_suffix}",
     )
@@ -72,18 +76,23 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
 
 class _Memo:
     """A template rendered once per distinct key and reused: in a department,
-    most people share a handful of paths, so their pictures repeat."""
+    most people share a handful of paths and every syllabus repeats modules.
+    `subject` is what the key and the context are drawn from; keyword
+    arguments are passed to the template and are part of the key too."""
 
-    def __init__(self, env: jinja2.Environment, template: str, key, context):
+    def __init__(self, env: jinja2.Environment, template: str, key, context, strip_end: bool = False):
         self.env, self.template, self.key, self.context = env, template, key, context
+        # Strip the final line break where the calling template adds its own.
+        self.strip_end = strip_end
         self.cache: dict[tuple, Markup | str] = {}
 
-    def __call__(self, plan: Plan, fmt: str = "html"):
-        key = (fmt, self.key(plan))
+    def __call__(self, subject, fmt: str = "html", **extra):
+        key = (fmt, self.key(subject), tuple(sorted(extra.items())))
         page = self.cache.get(key)
         if page is None:
-            # The calling template's own line break follows the call.
-            page = _render(self.env, self.template.format(fmt=fmt), **self.context(plan)).rstrip("\n")
+            page = _render(self.env, self.template.format(fmt=fmt), **{**self.context(subject), **extra})
+            if self.strip_end:
+                page = page.rstrip("\n")
             page = Markup(page) if fmt == "html" else page  # rendered with autoescape: already safe
             self.cache[key] = page
         return page
@@ -104,27 +113,6 @@ def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
         for week in range(step.week, step.end_week + 1):
             weeks[week - 1].append(step.module.title)
     return list(enumerate(weeks, start=1))
-
-
-class _ModuleBodies:
-    """`module_body(module, fmt)` in templates: the parts of a module that are
-    the same in every syllabus, rendered from `module.FMT.j2` once per build
-    and reused by every syllabus that includes the module."""
-
-    def __init__(self, env: jinja2.Environment):
-        self.env = env
-        self.cache: dict[tuple[str, str], str] = {}
-
-    def __call__(self, module: Module, fmt: str, heading: int = 4) -> str:
-        """`heading`: the level of the body's headings (Outcomes, Exercise, ...)."""
-        key = (module.id, fmt, heading)
-        body = self.cache.get(key)
-        if body is None:
-            body = _render(self.env, f"module.{fmt}.j2", module=module, heading=heading)
-            if fmt == "html":
-                body = Markup(body)  # rendered with autoescape: already safe
-            self.cache[key] = body
-        return body
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -230,10 +218,17 @@ def team_document(team_plan: TeamPlan) -> dict[str, Any]:
     }
 
 
+def index_grid(plans: Sequence[Plan]) -> dict[str, Any]:
+    """What an index page shows: roles and sizes in order, and the plan for
+    each (role id, size id)."""
+    return {
+        "roles": list(dict.fromkeys(p.role for p in plans)),
+        "sizes": list(dict.fromkeys(p.size for p in plans)),
+        "grid": {(p.role.id, p.size.id): p for p in plans},
+    }
+
+
 def render_index(env: jinja2.Environment, plans: Sequence[Plan], formats: Iterable[str]) -> dict[str, str]:
-    roles = list(dict.fromkeys(p.role for p in plans))
-    sizes = list(dict.fromkeys(p.size for p in plans))
-    grid = {(p.role.id, p.size.id): p for p in plans}
     pages = {}
     for fmt in formats:
         if fmt == "json":
@@ -246,7 +241,7 @@ def render_index(env: jinja2.Environment, plans: Sequence[Plan], formats: Iterab
                 ],
             })
         else:
-            pages[f"index.{fmt}"] = _render_as(env, "index", fmt, roles=roles, sizes=sizes, grid=grid, plans=plans)
+            pages[f"index.{fmt}"] = _render_as(env, "index", fmt, plans=plans, **index_grid(plans))
     return pages
 
 
@@ -265,7 +260,7 @@ def _render(env: jinja2.Environment, template_name: str, **context: Any) -> str:
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    """The stable, documented JSON form of a syllabus (see docs/json.md)."""
+    """The stable, documented JSON form of a syllabus (see README, "JSON syllabus")."""
     profile = plan.profile
     start = profile.start
     return {
