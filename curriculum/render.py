@@ -9,7 +9,6 @@ extend a built-in one and override a single block.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -21,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import diagrams, resources
+from .cache import bytecode_cache
 from .errors import CurriculumError
 from .model import LEVELS, READINESS_QUESTIONS, STAGES, Module, Plan, Reason, TeamPlan, readiness_gaps, week_start
 
@@ -41,7 +41,7 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
     )
     env = jinja2.Environment(
         loader=loader,
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=bytecode_cache(),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml", "xml.j2"), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -113,23 +113,6 @@ def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
         for week in range(step.week, step.end_week + 1):
             weeks[week - 1].append(step.module.title)
     return list(enumerate(weeks, start=1))
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (Jinja checks each against its
-    source), so start-up does not recompile them; none if no cache folder
-    can be made. CURRICULUM_CACHE_DIR moves it; an empty value turns it off."""
-    folder = os.environ.get("CURRICULUM_CACHE_DIR")
-    if folder is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = os.path.join(base, "curriculum")
-    if not folder:
-        return None
-    try:
-        os.makedirs(folder, exist_ok=True)
-        return jinja2.FileSystemBytecodeCache(folder)
-    except OSError:
-        return None
 
 
 def render_plan(
