@@ -243,7 +243,8 @@ def publish(
     site; write them to `out_dir` (default output/TARGET) and, with `push`,
     send them to a git wiki's remote or a DokuWiki (as `user`). Returns the
     folder, the files and what was pushed."""
-    from .publish import TARGETS, publish_pages, push_git_wiki
+    from .publish import TARGETS, publish_pages
+    from .publish.git_wiki import push_git_wiki
     from .team import read_team
     from .teamplan import plan_team
 
@@ -268,7 +269,7 @@ def publish(
     if push and target == "git-wiki":
         pushed = push_git_wiki(pages, push, message)
     elif push:
-        from .dokuwiki import DEFAULT_NAMESPACE, push_dokuwiki
+        from .publish.dokuwiki import DEFAULT_NAMESPACE, push_dokuwiki
 
         result = push_dokuwiki(pages, push, user, password, namespace or DEFAULT_NAMESPACE, message)
         pushed = (f"{len(result['written'])} page(s) written, {len(result['unchanged'])} unchanged, "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from curriculum.dokuwiki import (
+from curriculum.publish.dokuwiki import (
     MANIFEST_PAGE,
     dokuwiki_pages,
     dw_code,

@@ -144,7 +144,7 @@ def test_confluence_pages_are_storage_format_with_a_page_tree(tmp_path):
 def test_storage_format_code_blocks_and_hostile_text():
     import xml.etree.ElementTree as ET
 
-    from curriculum.publish import storage_format
+    from curriculum.publish.confluence import storage_format
 
     text = "Run:\n\n```python\nif a < b and c > d: print(']]>')\n```\n\n<script>alert(1)</script> <br> &nbsp; x"
     storage = str(storage_format(text))
@@ -208,3 +208,10 @@ def test_site_search_works_in_a_browser_from_the_file_system(tmp_path):
             assert page.url.startswith((out / "modules").as_uri()) and page.title() in titles
         finally:
             browser.close()
+
+
+def test_cli_lists_the_same_targets_as_the_registry():
+    from curriculum.cli import PUBLISH_TARGETS
+    from curriculum.publish import TARGETS
+
+    assert PUBLISH_TARGETS == tuple(TARGETS)

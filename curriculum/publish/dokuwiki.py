@@ -25,16 +25,16 @@ from xml.parsers.expat import ExpatError
 
 import jinja2
 
-from .errors import CurriculumError
-from .model import Plan, TeamPlan
-from .render import _render, _team_overview, index_grid, make_environment, safe_url
-from .team import slugify
+from ..errors import CurriculumError
+from ..model import Plan, TeamPlan
+from ..render import _render, _team_overview, index_grid, make_environment, safe_url
+from ..team import slugify
+from . import SITE_NAME
 
 log = logging.getLogger(__name__)
 
 DEFAULT_NAMESPACE = "ml-upskilling"
 MANIFEST_PAGE = "curriculum-manifest"
-SITE_NAME = "ML upskilling syllabi"
 TIMEOUT = 30.0
 
 # A DokuWiki namespace as this tool accepts it: what DokuWiki's cleanID keeps.
