@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -184,8 +185,6 @@ def _modules_from(document: YamlDocument, problems: list[CurriculumError], audie
             CurriculumError(message, document.path, document.line_of(prefix + tuple(where)))
             for where, message in schema_errors(item, "module")
         ]
-        if not errors and not math.isfinite(item["hours"]):
-            errors.append(CurriculumError("'hours' must be a finite number", document.path, document.line_of(prefix + ("hours",))))
         if errors:
             problems.extend(errors)
             continue
@@ -330,7 +329,7 @@ def _describe(error) -> list[tuple[list, str]]:
         ]
     if validator == "type":
         expected = _TYPE_NAMES.get(error.validator_value, error.validator_value)
-        return [(where, f"{field} must be {expected}, not {_type_name(value)}")]
+        return [(where, f"{field} must be {expected}, not {_type_name(value)}{_yaml11_number_hint(value)}")]
     if validator == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)
         hint = did_you_mean(value, error.validator_value) if isinstance(value, str) else ""
@@ -351,6 +350,27 @@ def _describe(error) -> list[tuple[list, str]]:
         best = max(error.context, key=lambda e: len(e.absolute_path))
         return _describe(best)
     return [(where, f"{field}: {error.message}")]
+
+
+# A number with an exponent, as JSON and YAML 1.2 write it.
+_EXPONENT_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def _yaml11_number_hint(value: Any) -> str:
+    """YAML 1.1 reads 1e308 (no dot, or no sign in the exponent) as text:
+    say what to write instead."""
+    if not isinstance(value, str) or not _EXPONENT_NUMBER.fullmatch(value) or not math.isfinite(float(value)):
+        return ""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        instead = str(int(number))
+    elif 1e-4 <= abs(number) < 1e15:
+        instead = repr(number)
+    else:  # YAML 1.1 needs a dot in the mantissa and a sign in the exponent
+        mantissa, exponent = f"{number:e}".split("e")
+        mantissa = mantissa.rstrip("0").replace(".", ".0") if mantissa.endswith(".000000") else mantissa.rstrip("0")
+        instead = f"{mantissa}e{int(exponent):+d}"
+    return f": YAML 1.1 reads {value} as text; write {instead}"
 
 
 _TYPE_NAMES = {

@@ -10,7 +10,12 @@ Built on composed nodes rather than `yaml.safe_load` so that:
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import math
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,8 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 _MAP_TAG = "tag:yaml.org,2002:map"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MAX_INT_BITS = 1000  # well within a float
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 # A key written `!!str key` or plainly (the resolver may read `yes:` as a bool; the text counts).
 _KEY_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
@@ -58,20 +65,88 @@ class YamlDocument:
         return self.lines.get(data_path, 1)
 
 
-def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a UTF-8 file (a byte-order mark is allowed) with a size limit."""
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`. A named pipe or a
+    device would block or never end: refused before it is read, and the open
+    file is checked again in case the path changed in between."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise CurriculumError(f"file is {size} bytes, over the limit of {max_bytes}", path)
-        raw = path.read_bytes()
+        _check_regular(os.stat(path).st_mode, path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as exc:
         raise CurriculumError(f"cannot read file: {exc.strerror}", path) from None
+    with os.fdopen(fd, "rb") as file:
+        try:
+            info = os.fstat(fd)
+            _check_regular(info.st_mode, path)
+            if info.st_size > max_bytes:
+                raise CurriculumError(f"file is {info.st_size} bytes, over the limit of {max_bytes}", path)
+            raw = file.read(max_bytes + 1)  # the file may have grown since
+        except OSError as exc:
+            raise CurriculumError(f"cannot read file: {exc.strerror}", path) from None
+    if len(raw) > max_bytes:
+        raise CurriculumError(f"file is over the limit of {max_bytes} bytes", path)
+    return raw
+
+
+def _check_regular(mode: int, path: Path) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+        raise CurriculumError(f"not a regular file (it is {kind}); only regular files are read", path)
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+               (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+# Byte-order marks, longest first: UTF-32's starts with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a text file with a size limit: UTF-8, or UTF-16 or UTF-32 with a
+    byte-order mark (as spreadsheets and Windows editors save "Unicode")."""
+    raw = read_bytes(path, max_bytes)
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise CurriculumError("file is not UTF-8 text", path, line) from None
+        line = raw[:exc.start].decode(encoding, "replace").count("\n") + 1
+        what = "UTF-8" if encoding == "utf-8" else encoding.upper()
+        raise CurriculumError(f"file is not {what} text{_encoding_hint(raw, encoding)}", path, line) from None
+    if encoding == "utf-8" and "\x00" in text:  # valid UTF-8, but not text: UTF-16 without a byte-order mark?
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        if _looks_utf16(raw):
+            raise CurriculumError(f"file is not UTF-8 text{_encoding_hint(raw, encoding)}", path, line)
+        raise CurriculumError("file contains a NUL character, which text never has", path, line)
+    return text
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    return raw.count(b"\x00") * 4 > len(raw)
+
+
+def _encoding_hint(raw: bytes, encoding: str) -> str:
+    """What a file that is not UTF-8 seems to be, and what to do."""
+    if encoding != "utf-8":
+        return ""
+    if _looks_utf16(raw):
+        return " (it seems to be UTF-16 without a byte-order mark); save it as UTF-8"
+    other = " (it is in some other encoding); save it as UTF-8"
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return other
+    # A Western European export has accented letters and typographic
+    # punctuation, a few at a time; Cyrillic, Greek or East Asian text read
+    # this way makes long runs.
+    runs = re.findall(r"[^\x00-\x7f]+", text)
+    if all(len(run) <= 2 and all(c.isalpha() or c in _CP1252_PUNCTUATION for c in run) for run in runs):
+        return " (it seems to be Windows-1252 or Latin-1); save it as UTF-8"
+    return other
+
+
+# Non-letters that text saved by Excel or Windows editors in Windows-1252 commonly has.
+_CP1252_PUNCTUATION = frozenset("\u00a0\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2026\u20ac\u00b0\u00b7"
+                                "\u00ab\u00bb\u00a7\u00bf\u00a1")
 
 
 def read_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES, max_nodes: int = MAX_NODES) -> YamlDocument:
@@ -198,8 +273,16 @@ class _Converter:
         try:
             value = _constructor.yaml_constructors[node.tag](_constructor, node)
         except (yaml.YAMLError, ValueError, OverflowError):
+            if node.tag == _TIMESTAMP_TAG:
+                raise self.error(f"{node.value!r} is not a real date", line) from None
             kind = node.tag.rsplit(":", 1)[-1]
             raise self.error(f"invalid value {node.value!r} for YAML type {kind}", line) from None
         if isinstance(value, dt.datetime):
             raise self.error(f"expected a date, not a date and time: {node.value!r}", line)
+        # No number in any curriculum file may be infinite, NaN or beyond a float.
+        if isinstance(value, float) and not math.isfinite(value):
+            what = "not a number (NaN)" if math.isnan(value) else "infinite"
+            raise self.error(f"{node.value!r} is {what}: write a finite number, such as 2.5", line)
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            raise self.error(f"{node.value[:20]!r}... is too large a number", line)
         return value

@@ -1,9 +1,11 @@
+import codecs
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from curriculum.errors import CurriculumError
-from curriculum.yamlread import MAX_FILE_BYTES, read_yaml
+from curriculum.yamlread import MAX_FILE_BYTES, read_text, read_yaml
 
 
 def read(tmp_path, text: str | bytes):
@@ -44,6 +46,12 @@ def test_byte_order_mark_is_accepted(tmp_path):
         ("a: [1, 2\nb: 3\n", 2, "invalid YAML"),
         ("? [a, b]\n: 1\n", 1, "mapping keys must be plain text"),
         ("a: 2027-01-11 10:00:00\n", 1, "expected a date, not a date and time"),
+        # YAML 1.1 surprises: say what is wrong and what to write.
+        ("a: 1\nb: 2027-02-30\n", 2, "'2027-02-30' is not a real date"),
+        ("a: [1, .nan]\n", 1, "'.nan' is not a number (NaN): write a finite number, such as 2.5"),
+        ("a:\n  b: .Inf\n", 2, "'.Inf' is infinite: write a finite number, such as 2.5"),
+        ("a: 1.0e+400\n", 1, "'1.0e+400' is infinite: write a finite number, such as 2.5"),
+        ("a: 1" + "0" * 400 + "\n", 1, "'10000000000000000000'... is too large a number"),
     ],
 )
 def test_broken_yaml_is_located(tmp_path, text, line, message):
@@ -55,7 +63,8 @@ def test_broken_yaml_is_located(tmp_path, text, line, message):
 
 def test_not_utf8_names_the_line(tmp_path):
     error = error_of(tmp_path, b"id: a\ntitle: caf\xe9\n")
-    assert (error.line, error.message) == (2, "file is not UTF-8 text")
+    assert (error.line, error.message) == (2, "file is not UTF-8 text (it seems to be Windows-1252 or Latin-1); "
+                                              "save it as UTF-8")
 
 
 def test_alias_bomb_is_refused(tmp_path):
@@ -77,3 +86,32 @@ def test_deep_nesting_is_refused(tmp_path):
 def test_oversized_file_is_refused(tmp_path):
     error = error_of(tmp_path, "a: " + "x" * MAX_FILE_BYTES + "\n")
     assert "over the limit" in error.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_unicode_with_a_byte_order_mark_is_read(tmp_path, encoding):
+    text = "id: a\ntitle: Zoë – ML\n"
+    raw = text.encode(encoding)
+    if encoding == "utf-16-be":
+        raw = codecs.BOM_UTF16_BE + raw
+    assert read(tmp_path, raw).data == {"id": "a", "title": "Zoë – ML"}
+
+
+@pytest.mark.parametrize("raw, line, seems", [
+    ("id: a\ntitle: Zoë\n".encode("utf-16-le"), 2, "it seems to be UTF-16 without a byte-order mark"),
+    ("id: a\n\ntitle: Müßiggang „Über“\n".encode("cp1252"), 3, "it seems to be Windows-1252 or Latin-1"),
+    ("id: a\ntitle: Машинное обучение\n".encode("cp1251"), 2, "it is in some other encoding"),
+    ("id: a\ntitle: 機械学習\n".encode("shift_jis"), 2, "it is in some other encoding"),
+])
+def test_other_encodings_say_what_the_file_seems_to_be(tmp_path, raw, line, seems):
+    error = error_of(tmp_path, raw)
+    assert (error.line, error.message) == (line, f"file is not UTF-8 text ({seems}); save it as UTF-8")
+
+
+def test_only_regular_files_are_read(tmp_path):
+    with pytest.raises(CurriculumError) as info:
+        read_yaml(tmp_path)
+    assert info.value.message == "not a regular file (it is a folder); only regular files are read"
+    with pytest.raises(CurriculumError) as info:
+        read_text(Path("/dev/null"))
+    assert info.value.message == "not a regular file (it is a device); only regular files are read"
