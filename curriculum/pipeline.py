@@ -18,7 +18,7 @@ from .errors import CurriculumError, raise_if_any
 from .graph import check_graph
 from .loader import read_catalog
 from .model import Catalog, Plan, Profile, TeamPlan
-from .plan import plan_path
+from .plan import ScheduleTooLong, plan_path
 from .render import make_environment, render_index, render_plan
 from .write import write_pages
 
@@ -53,13 +53,21 @@ def all_plans(loaded: LoadedCatalog, hours_per_week: float = 5.0, start: dt.date
     """One plan per role x size, skipping pairs the catalog has nothing for."""
     catalog = loaded.catalog
     plans = []
+    longest = None  # the path too long to schedule that needs the most hours per week
     for role in catalog.roles:
         for size in catalog.sizes:
-            plan = plan_path(catalog, loaded.graph, Profile(role, size, hours_per_week=hours_per_week, start=start))
+            try:
+                plan = plan_path(catalog, loaded.graph, Profile(role, size, hours_per_week=hours_per_week, start=start))
+            except ScheduleTooLong as exc:
+                if longest is None or exc.hours > longest[0].hours:
+                    longest = (exc, f"{role}/{size}")
+                continue
             if plan.steps:
                 plans.append(plan)
             else:
                 log.info("no module targets role '%s' at size '%s'; skipped", role, size)
+    if longest is not None:
+        raise CurriculumError(f"path {longest[1]}: {longest[0].message}")
     if not plans:
         raise CurriculumError("no module in the catalog targets any role; give modules a 'roles' list")
     return plans

@@ -9,6 +9,7 @@ import networkx as nx
 
 from .errors import CurriculumError, did_you_mean, raise_if_any
 from .graph import ancestors_of
+from .limits import MAX_HOURS_PER_WEEK, MAX_WEEKS, check_start
 from .model import LEVELS, STAGES, Catalog, Plan, Profile, Reason, Step
 
 # Modules without a stage are ordered as foundations.
@@ -34,8 +35,15 @@ def check_profile(catalog: Catalog, profile: Profile) -> None:
                 problems.append(CurriculumError(
                     f"unknown {what} module '{module_id}'{did_you_mean(module_id, catalog.modules)}"
                 ))
-    if not (profile.hours_per_week > 0 and math.isfinite(profile.hours_per_week)):
-        problems.append(CurriculumError(f"hours per week must be a positive number, not {profile.hours_per_week}"))
+    if not 0 < profile.hours_per_week <= MAX_HOURS_PER_WEEK:  # NaN fails too
+        problems.append(CurriculumError(
+            f"hours per week must be above 0 and at most {MAX_HOURS_PER_WEEK:g}, not {profile.hours_per_week:g}"
+        ))
+    if profile.start is not None:
+        try:
+            check_start(profile.start)
+        except ValueError as exc:
+            problems.append(CurriculumError(f"start: {exc}"))
     raise_if_any(problems)
 
 
@@ -49,6 +57,7 @@ def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
     needed = (wanted | ancestors_of(graph, wanted)) - known
 
     order = _learning_order(catalog, graph, needed)
+    _check_length(sum(catalog.modules[m].hours for m in order), profile.hours_per_week)
     position = {module_id: index for index, module_id in enumerate(order)}
     steps = []
     elapsed = 0.0
@@ -60,16 +69,34 @@ def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
         end_week = max(week, math.ceil(_round(end / profile.hours_per_week)))
         steps.append(Step(module, reasons, week, end_week, _round(elapsed)))
         elapsed = end
-    total = _round(elapsed)
     return Plan(
         profile=profile,
         role=catalog.roles[profile.role],
         size=catalog.sizes[profile.size],
         why=catalog.why(profile.role, profile.size),
         steps=tuple(steps),
-        total_hours=total,
-        weeks=math.ceil(_round(total / profile.hours_per_week)),
+        total_hours=_round(elapsed),
+        # The last module's end week: a last module of a few minutes can end a week later than the total's rounding.
+        weeks=steps[-1].end_week if steps else 0,
     )
+
+
+def _check_length(hours: float, hours_per_week: float) -> None:
+    """Weeks bound every list and picture sized by the schedule, and keep its dates within the calendar."""
+    if hours / hours_per_week > MAX_WEEKS:
+        raise ScheduleTooLong(hours, hours_per_week)
+
+
+class ScheduleTooLong(CurriculumError):
+    def __init__(self, hours: float, hours_per_week: float):
+        needed = math.ceil(hours / MAX_WEEKS * 100) / 100
+        if needed <= MAX_HOURS_PER_WEEK:
+            fix = f"give at least {needed:g} hours per week"
+        else:
+            fix = "split it into shorter paths"
+        super().__init__(f"at {hours_per_week:g} hours per week this path of {hours:g} hours takes over {MAX_WEEKS} "
+                         f"weeks (ten years), the longest schedule planned: {fix}")
+        self.hours = hours
 
 
 def _learning_order(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> list[str]:

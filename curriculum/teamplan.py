@@ -8,10 +8,11 @@ from functools import lru_cache
 
 import networkx as nx
 
+from .errors import CurriculumError, raise_if_any
 from .graph import ancestors_of
 from .lint import LintSettings
 from .model import READINESS_QUESTIONS, Advice, Catalog, Cohort, Member, Plan, Profile, TeamPlan, readiness_gaps
-from .plan import plan_path
+from .plan import ScheduleTooLong, plan_path
 from .team import member_slugs
 
 def plan_team(
@@ -25,14 +26,19 @@ def plan_team(
     gaps = readiness_gaps(team)
     framing = settings.readiness_module if settings.readiness_module in catalog.modules else None
     plans = []
+    too_long = []
     for done, member in enumerate(team.members, start=1):
         goals = member.goals
         if gaps and framing and member.role in settings.manager_roles and framing not in goals:
             goals = goals + (framing,)
         profile = Profile(member.role, team.size, member.knows, goals, member.hours_per_week, team.start)
-        plans.append((member, plan_path(catalog, graph, profile)))
+        try:
+            plans.append((member, plan_path(catalog, graph, profile)))
+        except ScheduleTooLong as exc:
+            too_long.append(CurriculumError(f"{member.name}: {exc.message}", team.source, member.line))
         if progress:
             progress(done, len(team.members))
+    raise_if_any(too_long)
     cohorts = _cohorts(graph, plans)
     advice = _advice(team, plans, cohorts, settings, gaps, framing)
     return TeamPlan(team, tuple(plans), tuple(cohorts), tuple(advice), member_slugs(team.members))

@@ -3,9 +3,10 @@ import datetime as dt
 import pytest
 
 from curriculum.errors import CurriculumError
+from curriculum.limits import LAST_START, MAX_WEEKS
 from curriculum.model import Profile, Reason
-from curriculum.plan import plan_path
-from curriculum.render import plan_document
+from curriculum.plan import ScheduleTooLong, plan_path
+from curriculum.render import plan_document, week_by_week
 
 from .conftest import SMALL
 
@@ -102,7 +103,10 @@ def test_first_milestone_is_reported(small):
         ({"size": "tiny"}, "unknown company size 'tiny'"),
         ({"knows": ("basline",)}, "unknown known module 'basline' (did you mean 'baseline'?)"),
         ({"goals": ("nope",)}, "unknown goal module 'nope'"),
-        ({"hours_per_week": 0}, "hours per week must be a positive number"),
+        ({"hours_per_week": 0}, "hours per week must be above 0 and at most 168, not 0"),
+        ({"hours_per_week": 169}, "hours per week must be above 0 and at most 168, not 169"),
+        ({"hours_per_week": float("nan")}, "hours per week must be above 0 and at most 168, not nan"),
+        ({"start": dt.date(9999, 12, 31)}, "start: 9999-12-31 is out of range: use a start date from 2000-01-01 to 2099-12-31"),
     ],
 )
 def test_bad_profile_is_a_clear_error(small, options, message):
@@ -137,3 +141,39 @@ def test_the_soonest_milestone_of_the_lowest_level_goes_first(loaded):
     plan = plan_for(loaded(catalog))
     assert ids(plan)[:2] == ["quick", "small-capstone"]
     assert plan.first_milestone.module.id == "small-capstone"
+
+
+# --- bounds: no input makes a schedule unbounded or a date overflow ------------
+
+
+@pytest.mark.parametrize("hours_per_week", [0.036, 1e-9, 5e-324])
+def test_a_schedule_longer_than_ten_years_is_refused_with_the_hours_that_would_do(small, hours_per_week):
+    # The ml-engineer/small path is 19 hours: 520 weeks need at least 0.0365 hours a week.
+    with pytest.raises(ScheduleTooLong) as info:
+        plan_for(small, hours_per_week=hours_per_week)
+    assert info.value.message == (
+        f"at {hours_per_week:g} hours per week this path of 19 hours takes over 520 weeks (ten years), "
+        "the longest schedule planned: give at least 0.04 hours per week"
+    )
+
+
+def test_the_longest_schedule_is_planned_with_dates_that_exist(small):
+    plan = plan_for(small, hours_per_week=19 / MAX_WEEKS, start=LAST_START)
+    assert plan.weeks == MAX_WEEKS
+    assert plan.end_date == LAST_START + dt.timedelta(weeks=MAX_WEEKS, days=-1)
+    assert len(week_by_week(plan)) == MAX_WEEKS
+
+
+def test_a_path_too_long_for_any_hours_says_to_split_it(loaded):
+    catalog = loaded({f"m{i}": {"hours": 10000, "roles": ["all"]} for i in range(10)})
+    with pytest.raises(ScheduleTooLong) as info:
+        plan_for(catalog, hours_per_week=168)
+    assert info.value.message.endswith("split it into shorter paths")
+
+
+def test_a_last_module_of_minutes_ends_in_a_week_the_schedule_counts(loaded):
+    catalog = loaded({"a": {"hours": 10, "roles": ["all"]}, "b": {"hours": 1e-7, "roles": ["all"], "prerequisites": ["a"]}})
+    plan = plan_for(catalog, hours_per_week=5)
+    assert [(s.week, s.end_week) for s in plan.steps] == [(1, 2), (3, 3)]
+    assert plan.weeks == 3
+    assert week_by_week(plan)[-1] == (3, ["B"])
