@@ -16,11 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import CurriculumError, did_you_mean, raise_if_any
+from .limits import MAX_HOURS_PER_WEEK, parse_date
 from .loader import schema_errors
 from .model import Catalog, Member, Team
 from .yamlread import read_text, read_yaml
 
 CSV_COLUMNS = ("name", "email", "role", "knows", "goals", "hours_per_week")
+# As in the YAML team schema (schema/team.schema.json).
+MAX_NAME = 200
+MAX_EMAIL = 320
 # A department's file is larger than a module's: room for about 200,000 people.
 MAX_TEAM_BYTES = 32 * 1024 * 1024
 MAX_TEAM_NODES = 2_000_000
@@ -69,32 +73,34 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
     start = None
     if isinstance(data, dict) and isinstance(data.get("start"), str):
         try:
-            start = dt.date.fromisoformat(data["start"])
-        except ValueError:
-            problems.append(CurriculumError(
-                f"'start' must be a date like 2027-01-11; got {data['start']!r}", path, document.line_of(("start",))
-            ))
+            start = parse_date(data["start"])
+        except ValueError as exc:
+            problems.append(CurriculumError(f"'start': {exc}", path, document.line_of(("start",))))
     raise_if_any(problems)
     default_hours = default_hours or float(data.get("hours_per_week", DEFAULT_HOURS_PER_WEEK))
-    members = tuple(
-        Member(
-            name=" ".join(item["name"].split()),
+    members = []
+    for index, item in enumerate(data["members"]):
+        line = document.line_of(("members", index))
+        name = clean_name(item["name"])
+        if not name:
+            problems.append(CurriculumError("'name' must not be empty (it has only control characters)", path, line))
+        members.append(Member(
+            name=name,
             role=item["role"],
             email=item.get("email", ""),
             knows=tuple(dict.fromkeys(item.get("knows", ()))),
             goals=tuple(dict.fromkeys(item.get("goals", ()))),
             hours_per_week=float(item.get("hours_per_week", default_hours)),
-            pairs_with=tuple(" ".join(n.split()) for n in item.get("pairs_with", ())),
-            line=document.line_of(("members", index)),
-        )
-        for index, item in enumerate(data["members"])
-    )
+            pairs_with=tuple(clean_name(n) for n in item.get("pairs_with", ())),
+            line=line,
+        ))
+    raise_if_any(problems)
     readiness = data.get("readiness")
     return Team(
-        name=data["team"],
+        name=clean_name(data["team"]) or "Team",
         size=data.get("company_size"),
         start=start,
-        members=members,
+        members=tuple(members),
         readiness=None if readiness is None else {k: v in _YES for k, v in readiness.items()},
         source=str(path),
     )
@@ -103,42 +109,76 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
 def _read_csv(path: Path, default_hours: float, problems: list[CurriculumError]) -> Team:
     """The members whose rows are sound; problems with the others go to `problems`."""
     text = read_text(path, MAX_TEAM_BYTES)
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    delimiter = _delimiter(text)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = reader.fieldnames or []
+        header = next(rows, [])
     except csv.Error as exc:
         raise CurriculumError(f"invalid CSV: {exc}", path, 1) from None
     columns = [column.strip() for column in header]
-    for column in columns:
-        if column not in CSV_COLUMNS:
+    if not any(columns):
+        raise CurriculumError(f"the first line must be the header, naming the columns {','.join(CSV_COLUMNS)}",
+                              path, 1)
+    if not set(columns) & set(CSV_COLUMNS):
+        raise CurriculumError(
+            f"the header {delimiter.join(columns)[:100]!r} has none of the columns {','.join(CSV_COLUMNS)}; "
+            "separate them with commas, semicolons, tabs or |", path, 1,
+        )
+    where: dict[str, int] = {}
+    for number, column in enumerate(columns, start=1):
+        if column in where:
             problems.append(CurriculumError(
-                f"unknown column '{column}'{did_you_mean(column, CSV_COLUMNS)}; "
-                f"expected {','.join(CSV_COLUMNS)}", path, 1,
+                f"column '{column}' appears twice in the header (columns {where[column]} and {number})", path, 1
             ))
+        elif column not in CSV_COLUMNS:
+            problems.append(CurriculumError(
+                f"unknown column '{column}'{did_you_mean(column, CSV_COLUMNS)}; expected {','.join(CSV_COLUMNS)}",
+                path, 1,
+            ))
+        where.setdefault(column, number)
     for required in ("name", "role"):
         if required not in columns:
             problems.append(CurriculumError(f"missing column '{required}'", path, 1))
     raise_if_any(problems)
-    reader.fieldnames = columns
     members = []
+    line = rows.line_num + 1  # where the next record starts: a quoted cell may span lines
     try:
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                problems.append(CurriculumError(f"row has {len(columns) + len(row[None])} cells, the header {len(columns)}", path, line))
-                continue
-            cells = {key: (value or "").strip() for key, value in row.items()}
-            if not any(cells.values()):
+        for row in rows:
+            first, line = line, rows.line_num + 1
+            if not any(cell.strip() for cell in row):
                 continue  # a blank line
-            member = _member_from_row(cells, path, line, default_hours, problems)
+            if len(row) > len(columns):
+                problems.append(CurriculumError(f"row has {len(row)} cells, the header {len(columns)}", path, first))
+                continue
+            cells = {column: cell.strip() for column, cell in zip(columns, row)}
+            member = _member_from_row(cells, path, first, default_hours, problems)
             if member is not None:
                 members.append(member)
     except csv.Error as exc:
-        problems.append(CurriculumError(f"invalid CSV: {exc}", path, reader.line_num))
+        problems.append(CurriculumError(f"invalid CSV: {exc}", path, line))
     if not members and not problems:
         problems.append(CurriculumError("no members in the file", path, 1))
     name = " ".join(re.findall(r"[^\W_]+", path.stem)).capitalize() or "Team"
     return Team(name=name, size=None, start=None, members=tuple(members), readiness=None, source=str(path))
+
+
+# Spreadsheets export with the list separator of their locale: commas, or
+# semicolons where the comma is the decimal mark; some systems use tabs or bars.
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the header line into the most known columns (commas on a tie)."""
+    header = text.split("\n", 1)[0].rstrip("\r")
+
+    def known(delimiter: str) -> int:
+        try:
+            cells = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:
+            return 0
+        return sum(cell.strip() in CSV_COLUMNS for cell in cells)
+
+    return max(_DELIMITERS, key=known)
 
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -148,15 +188,18 @@ def _member_from_row(
     cells: dict[str, str], path: Path, line: int, default_hours: float, problems: list[CurriculumError]
 ) -> Member | None:
     before = len(problems)
-    name = " ".join(cells.get("name", "").split())
+    name = clean_name(cells.get("name", ""))
     if not name:
         problems.append(CurriculumError("'name' must not be empty", path, line))
+    elif len(name) > MAX_NAME:
+        problems.append(CurriculumError(f"'name' is too long (limit {MAX_NAME})", path, line))
     role = cells.get("role", "")
     if not _SLUG.match(role):
         problems.append(CurriculumError(f"'role' {role!r} is not a valid role id", path, line))
     lists = {}
     for column in ("knows", "goals"):
-        items = [item.strip() for item in cells.get(column, "").split(";") if item.strip()]
+        # Module ids have neither, so both separate: a semicolon-separated file's cells use commas.
+        items = [item.strip() for item in re.split(r"[;,]", cells.get(column, "")) if item.strip()]
         for item in items:
             if not _SLUG.match(item):
                 problems.append(CurriculumError(f"'{column}' has {item!r}, which is not a valid module id", path, line))
@@ -164,15 +207,19 @@ def _member_from_row(
     hours = default_hours
     if cells.get("hours_per_week"):
         try:
-            hours = float(cells["hours_per_week"])
+            # A decimal comma, as spreadsheets write it in much of Europe.
+            hours = float(re.sub(r"^(\d+),(\d+)$", r"\1.\2", cells["hours_per_week"]))
         except ValueError:
             hours = math.nan
-        if not 0 < hours <= 168:
+        if not 0 < hours <= MAX_HOURS_PER_WEEK:
             problems.append(CurriculumError(
-                f"'hours_per_week' must be a number of hours from 0 to 168; got {cells['hours_per_week']!r}", path, line
+                f"'hours_per_week' must be a number of hours from 0 to {MAX_HOURS_PER_WEEK:g}; "
+                f"got {cells['hours_per_week']!r}", path, line
             ))
     email = cells.get("email", "")
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
+    if len(email) > MAX_EMAIL:
+        problems.append(CurriculumError(f"'email' is too long (limit {MAX_EMAIL})", path, line))
+    elif email and not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
         problems.append(CurriculumError(f"'email' {email!r} is not an email address", path, line))
     if len(problems) > before:
         return None
@@ -231,6 +278,19 @@ def member_slugs(members: Sequence[Member]) -> dict[str, str]:
         taken.add(slug)
         slugs[member.name] = slug
     return slugs
+
+
+# Terminal escape sequences (control sequences, strings such as OSC, and the
+# short ones), then any other control or bidirectional-override character:
+# names reach terminals and pages.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(\x07|\x1b\\)?|[ -/]*[0-~])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_name(text: str) -> str:
+    """A name as one line of printable text: escape sequences and control
+    characters removed, runs of white space made one space."""
+    return " ".join(_CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", " ".join(text.split()))).split())
 
 
 def slugify(text: str) -> str:

@@ -6,9 +6,12 @@ existing output folder byte-identical.
 
 A new case: add the folder with its `modules/`, then write `expected.txt` by
 hand (or from `curriculum validate --modules modules 2> expected.txt` run inside
-the case folder, after checking every line is right).
+the case folder, after checking every line is right). Inputs git cannot hold,
+such as named pipes and devices, are made by the tests at the end of this file.
 """
 
+import os
+import stat
 import subprocess
 import sys
 import tracemalloc
@@ -49,7 +52,7 @@ def assert_fails_cleanly(args, expected: str, out: Path, capsys):
 
 
 def test_corpus_has_the_cases_the_issue_lists():
-    assert len(CASES) >= 25
+    assert len(CASES) >= 33 and len(TEAM_CASES) >= 27
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -144,3 +147,48 @@ def test_broken_team_file_gives_exact_errors_and_loses_nothing(case, existing_ou
                          existing_output, capsys)
     assert main(["lint", "--team", team_file, "--size", "small"]) == 1
     assert capsys.readouterr().err == expected
+
+
+# --- files that are not regular files: created here, since git cannot hold them ---
+
+
+def run_cli(*args, cwd):
+    """A real process with a deadline: reading a named pipe or a device used to block or never end."""
+    return subprocess.run([sys.executable, "-m", "curriculum", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=60)
+
+
+def make_device(path: Path) -> None:
+    try:
+        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # what /dev/zero is
+    except PermissionError:
+        pytest.skip("creating a device needs root")
+
+
+@pytest.mark.parametrize("make, kind", [(os.mkfifo, "a named pipe"), (make_device, "a device")])
+def test_a_pipe_or_device_in_a_catalog_is_refused_without_reading_it(tmp_path, make, kind):
+    catalog = tmp_path / "modules"
+    catalog.mkdir()
+    (catalog / "a.yaml").write_text("id: a\ntitle: A\nhours: 2\nlevel: foundation\nroles: [all]\n")
+    make(catalog / "x.yaml")
+    result = run_cli("validate", "--modules", "modules", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"modules/x.yaml: not a regular file (it is {kind}); only regular files are read\n"
+
+
+@pytest.mark.parametrize("name", ["team.yaml", "team.csv"])
+@pytest.mark.parametrize("make, kind", [(os.mkfifo, "a named pipe"), (make_device, "a device")])
+def test_a_pipe_or_device_as_the_team_file_is_refused_without_reading_it(tmp_path, make, kind, name):
+    make(tmp_path / name)
+    for command in (["team", name, "--size", "small", "-o", "out"], ["lint", "--team", name]):
+        result = run_cli(*command, cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == f"{name}: not a regular file (it is {kind}); only regular files are read\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_a_real_device_as_the_team_file_is_refused():
+    result = run_cli("team", "/dev/zero", "--size", "small", cwd="/")
+    assert (result.returncode, result.stderr) == (
+        1, "/dev/zero: not a regular file (it is a device); only regular files are read\n"
+    )

@@ -2,6 +2,8 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -10,7 +12,8 @@ from curriculum.cli import main
 from curriculum.errors import CurriculumError
 from curriculum.exports import assignments_csv, team_calendar
 from curriculum.pipeline import load, team_plan
-from curriculum.team import member_slugs, read_team
+from curriculum.limits import MAX_HOURS_PER_WEEK
+from curriculum.team import MAX_EMAIL, MAX_NAME, member_slugs, read_team
 from curriculum.model import Member
 
 from .conftest import SMALL
@@ -84,7 +87,12 @@ def test_reads_a_csv_team_with_size_and_start_from_the_command_line(tmp_path, sm
     ([member("Ana", pairs_with=["Zed"])], {}, ["team.yaml:5: Ana: pairs_with names 'Zed', who is not in the team"]),
     ([member("Ana", hours_per_week="lots")], {}, ["team.yaml:7: 'members[0].hours_per_week' must be a number, not text ('lots')"]),
     ([member("Ana")], {"company_size": "huge"}, ["team.yaml:1: unknown company size 'huge'"]),
-    ([member("Ana")], {"start": "next week"}, ["team.yaml:3: 'start' must be a date like 2027-01-11; got 'next week'"]),
+    ([member("Ana")], {"start": "next week"}, ["team.yaml:3: 'start': expected a date like 2027-01-11, got 'next week'"]),
+    ([member("Ana")], {"start": "2027-02-29"}, ["team.yaml:3: 'start': '2027-02-29' is not a real date"]),
+    ([member("Ana")], {"start": dt.date(2100, 1, 1)},
+     ["team.yaml:3: 'start': 2100-01-01 is out of range: use a start date from 2000-01-01 to 2099-12-31"]),
+    ([member("A" * 201)], {}, ["team.yaml:5: 'members[0].name' is too long (limit 200)"]),
+    ([member("\x1b[2J")], {}, ["team.yaml:5: 'name' must not be empty (it has only control characters)"]),
     ([], {}, ["team.yaml:4: 'members' must not be empty"]),
 ])
 def test_yaml_errors_name_file_and_line(write_team, small, members, extra, expected):
@@ -101,11 +109,81 @@ def test_yaml_errors_name_file_and_line(write_team, small, members, extra, expec
     ("name,role\nAna,ml-engineer,extra\n", ["t.csv:2: row has 3 cells, the header 2"]),
     ("name,role\nAna,nobody\n", ["t.csv:2: Ana: unknown role 'nobody'"]),
     ("name,role\n", ["t.csv:1: no members in the file"]),
+    ("name,role,name\nAna,ml-engineer,Ana\n", ["t.csv:1: column 'name' appears twice in the header (columns 1 and 3)"]),
+    ('name,role,email\nAna,ml-engineer,"a\n@b"\n"Ben\nBenson","ml\nengineer"\n',
+     ["t.csv:2: 'email' 'a\\n@b' is not an email address", "t.csv:4: 'role' 'ml\\nengineer' is not a valid role id"]),
+    ('name,role\n"Ana,ml-engineer\nBen,ml-engineer\n', ["t.csv:2: invalid CSV: unexpected end of data"]),
+    ("name,role\n" + "x" * 201 + ",ml-engineer\n", ["t.csv:2: 'name' is too long (limit 200)"]),
+    ("name,email,role\nAna," + "a" * 300 + "@" + "b" * 20 + ",ml-engineer\n", ["t.csv:2: 'email' is too long (limit 320)"]),
+    ("name,role,hours_per_week\nAna,ml-engineer,1e308\n",
+     ["t.csv:2: 'hours_per_week' must be a number of hours from 0 to 168; got '1e308'"]),
+    ("name,role\n\x1b[2J\x1b[H\x07,ml-engineer\n", ["t.csv:2: 'name' must not be empty"]),
+    ("name email role\nAna ana@example.com ml-engineer\n",
+     ["t.csv:1: the header 'name email role' has none of the columns name,email,role,knows,goals,hours_per_week; "
+      "separate them with commas, semicolons, tabs or |"]),
+    ("\nname,role\n", ["t.csv:1: the first line must be the header, naming the columns "
+                       "name,email,role,knows,goals,hours_per_week"]),
 ])
 def test_csv_errors_name_file_and_row(tmp_path, small, text, expected):
     path = tmp_path / "t.csv"
     path.write_text(text, encoding="utf-8")
     assert errors_of(path, small, size="small") == expected
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("name;email;role;knows;goals;hours_per_week\nZoë Ruiz;zoe@example.com;ml-engineer;python,cleaning;;2,5\n"
+     "Ben;;software-engineer;\"python;cleaning\";;\n", "utf-8"),  # European Excel
+    ("name\temail\trole\tknows\tgoals\thours_per_week\nZoë Ruiz\tzoe@example.com\tml-engineer\tpython;cleaning\t\t2.5\n"
+     "Ben\t\tsoftware-engineer\tpython;cleaning\t\t\n", "utf-8"),
+    ("name|email|role|knows|goals|hours_per_week\nZoë Ruiz|zoe@example.com|ml-engineer|python;cleaning||2.5\n"
+     "Ben||software-engineer|python;cleaning||\n", "utf-8"),
+    ("name,email,role,knows,goals,hours_per_week\r\nZoë Ruiz,zoe@example.com,ml-engineer,python;cleaning,,2.5\r\n"
+     "Ben,,software-engineer,python;cleaning,,\r\n", "utf-16"),  # Excel's "Unicode text", with a byte-order mark
+    ("name,email,role,knows,goals,hours_per_week\nZoë Ruiz,zoe@example.com,ml-engineer,python;cleaning,,2.5\n"
+     "Ben,,software-engineer,python;cleaning,,\n", "utf-8-sig"),
+])
+def test_csv_as_spreadsheets_export_it(tmp_path, small, text, encoding):
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    team = read_team(path, load([small]).catalog, size="small")
+    assert [(m.name, m.email, m.role, m.knows, m.hours_per_week, m.line) for m in team.members] == [
+        ("Zoë Ruiz", "zoe@example.com", "ml-engineer", ("python", "cleaning"), 2.5, 2),
+        ("Ben", "", "software-engineer", ("python", "cleaning"), 5.0, 3),
+    ]
+
+
+def test_a_schedule_too_long_names_the_person_and_line(write_team, small):
+    path = write_team([member("Ana"), member("Ben", hours_per_week=1e-9)], hours_per_week=0.01)
+    with pytest.raises(CurriculumError) as info:
+        plan_of(path, small)
+    assert [str(p).replace(str(path.parent) + "/", "") for p in info.value.problems] == [
+        f"team.yaml:{line}: {name}: at {hours:g} hours per week this path of 21 hours takes over 520 weeks "
+        "(ten years), the longest schedule planned: give at least 0.05 hours per week"
+        for line, name, hours in ((5, "Ana", 0.01), (7, "Ben", 1e-9))
+    ]
+
+
+def test_names_lose_control_characters_and_terminal_escapes(tmp_path, small, write_team):
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text('name,role\n"Ana\x1b[31m R\x01uiz\x1b]0;title\x07",ml-engineer\n"\u202eBen\x9b2J",ml-engineer\n')
+    yaml_path = write_team([member("Ana\x1b[31m R\x00uiz\x1b]0;title\x07", pairs_with=["\u202eBen\x9b2J"]),
+                            member("\u202eBen\x9b2J")], team="Risk\x1b[5m")
+    for path in (csv_path, yaml_path):
+        team = read_team(path, load([small]).catalog, size="small")
+        assert [m.name for m in team.members] == ["Ana Ruiz", "Ben2J"]
+    assert team.name == "Risk" and team.members[0].pairs_with == ("Ben2J",)
+    out = tmp_path / "out"
+    assert main(["-q", "team", str(yaml_path), "--modules", str(small), "-o", str(out), "--format", "md", "html",
+                 "json"]) == 0
+    for page in out.iterdir():
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", page.read_text()), page.name
+
+
+def test_csv_caps_names_as_the_yaml_schema_does():
+    schema = json.loads((Path(__file__).parents[1] / "curriculum" / "schema" / "team.schema.json").read_text())
+    properties = schema["$defs"]["member"]["properties"]
+    assert (properties["name"]["maxLength"], properties["email"]["maxLength"]) == (MAX_NAME, MAX_EMAIL)
+    assert schema["$defs"]["hours"]["maximum"] == MAX_HOURS_PER_WEEK
 
 
 def test_csv_needs_a_company_size(tmp_path, small):
