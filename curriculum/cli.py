@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
+import io
 import logging
 import os
+import re
 import signal
 import sys
 from contextlib import contextmanager
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import CurriculumError
+from .limits import MAX_HOURS_PER_WEEK, parse_date
 from .render import FORMATS
 
 log = logging.getLogger("curriculum")
@@ -23,23 +27,33 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         # Every user error exits 1, command-line mistakes included.
         self.print_usage(sys.stderr)
-        self.exit(1, f"{self.prog}: error: {message}\n")
+        self.exit(1, f"{self.prog}: error: {printable(message)}\n")
+
+    def _print_message(self, message: str, file=None):
+        # argparse ignores failed writes: help and version are output like any other.
+        if file is sys.stdout:
+            _write_stdout(message)
+            _flush_stdout()
+        else:
+            super()._print_message(message, file)
 
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2027-01-11, got {text!r}") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(text: str) -> float:
+def _hours_per_week(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not (0 < value < float("inf")):
-        raise argparse.ArgumentTypeError(f"expected a positive number of hours, got {text!r}")
+    if not 0 < value <= MAX_HOURS_PER_WEEK:  # NaN fails too
+        raise argparse.ArgumentTypeError(
+            f"expected hours per week above 0 and at most {MAX_HOURS_PER_WEEK:g}, got {text!r}"
+        )
     return value
 
 
@@ -69,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
                          help="folder of templates that override the built-in ones")
-        sub.add_argument("--hours-per-week", type=_positive, default=5.0, metavar="H",
+        sub.add_argument("--hours-per-week", type=_hours_per_week, default=5.0, metavar="H",
                          help="study hours per week (default: 5)")
         sub.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1")
 
@@ -91,23 +105,23 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="every role x size syllabus and an index (the main job)", parents=[verbosity])
     catalog_options(build)
     render_options(build, ("md", "html"))
-    build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
-                       help="output folder (default: output)")
+    build.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output)")
 
     team = commands.add_parser("team", help="a syllabus per member, a team overview, cohorts, calendar and CSV",
                                parents=[verbosity])
     team.add_argument("team_file", type=Path, metavar="TEAM_FILE", help="team file: .yaml/.yml or .csv")
     team.add_argument("--size", help="company size (overrides the file's; needed for CSV)")
     team.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1 (overrides the file's)")
-    team.add_argument("--hours-per-week", type=_positive, metavar="H",
+    team.add_argument("--hours-per-week", type=_hours_per_week, metavar="H",
                       help="study hours per week for members who don't say (overrides the file's; default 5)")
     catalog_options(team)
     team.add_argument("--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
                       help=f"output formats: {', '.join(FORMATS)} (default: md html)")
     team.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
                       help="folder of templates that override the built-in ones")
-    team.add_argument("-o", "--output", type=Path, metavar="DIR",
-                      help="output folder (default: output/teams/TEAM-NAME)")
+    team.add_argument("-o", "--output", metavar="DIR",
+                      help="output folder (default: output/teams/TEAM-NAME), or - for team.json on stdout "
+                           "(with --format json)")
 
     publish = commands.add_parser("publish", help="lay the syllabi out for a wiki or site, and push a git wiki",
                                   parents=[verbosity])
@@ -124,10 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     catalog_options(publish)
     publish.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
                          help="folder of templates that override the built-in ones")
-    publish.add_argument("--hours-per-week", type=_positive, default=5.0, metavar="H",
+    publish.add_argument("--hours-per-week", type=_hours_per_week, default=5.0, metavar="H",
                          help="study hours per week (default: 5)")
     publish.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1")
-    publish.add_argument("-o", "--output", type=Path, metavar="DIR", help="output folder (default: output/TARGET)")
+    publish.add_argument("-o", "--output", metavar="DIR", help="output folder (default: output/TARGET)")
 
     lint = commands.add_parser("lint", help="hold the catalog and its paths to the teaching stance",
                                parents=[verbosity])
@@ -146,32 +160,127 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    # Text a terminal or pipe cannot encode (PYTHONIOENCODING=ascii, a C
+    # locale) is written as escapes such as \xe9 instead of failing.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        args = _parser().parse_args(argv)
+    except StdoutError as exc:  # --help or --version
+        _stdout_failed(exc)
+        return 1
     args.verbose = getattr(args, "verbose", False)
     args.quiet = getattr(args, "quiet", False)
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("curriculum: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("curriculum: %(message)s"))
     log.addHandler(handler)
     log.setLevel(level)
     # SIGTERM ends a run like Ctrl-C does: staging is cleaned up and the
     # output folder keeps its old contents.
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _COMMANDS[args.command](args)
+        code = _COMMANDS[args.command](args)
+        _flush_stdout()
+        return code
+    except StdoutError as exc:
+        _stdout_failed(exc)
+        return 1
     except CurriculumError as exc:
         for problem in exc.problems:
-            print(problem if problem.path else f"curriculum: error: {problem}", file=sys.stderr)
+            _error(str(problem) if problem.path else f"curriculum: error: {problem}")
         return 1
     except KeyboardInterrupt:
-        print("curriculum: interrupted; the output folder was left as it was", file=sys.stderr)
+        _error("curriculum: interrupted; the output folder was left as it was")
         return 130
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (`| head`); nothing to report
-        return 1
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
         log.removeHandler(handler)
+        _settle_stdout()
+
+
+# Control characters (terminal escape sequences start with one) and
+# bidirectional overrides: no message may move the cursor, recolour the
+# terminal, set its title or reorder what it shows, whatever text it quotes.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written as an escape, such as \\x1b."""
+    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class _PrintableFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
+class StdoutError(CurriculumError):
+    """Standard output is closed, full or gone."""
+
+    def __init__(self, exc: OSError):
+        super().__init__(exc.strerror or str(exc))
+        self.errno, self.strerror = exc.errno, exc.strerror or str(exc)
+
+
+def _say(line: str) -> None:
+    """One line of output: a message or a listing, never a document."""
+    _write_stdout(printable(line) + "\n")
+
+
+def _write_stdout(data: str | bytes) -> None:
+    """Write to standard output; documents (bytes) exactly, as UTF-8."""
+    try:
+        if sys.stdout is None:  # started with standard output closed
+            raise OSError(errno.EBADF, "standard output is closed")
+        if isinstance(data, str):
+            sys.stdout.write(data)
+        elif hasattr(sys.stdout, "buffer"):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+    except OSError as exc:
+        raise StdoutError(exc) from None
+
+
+def _flush_stdout() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as exc:
+        raise StdoutError(exc) from None
+
+
+def _stdout_failed(exc: StdoutError) -> None:
+    if exc.errno != errno.EPIPE:  # a reader that went away (`| head`) needs no message
+        _error(f"curriculum: error: cannot write to standard output: {exc.strerror}")
+    _settle_stdout()
+
+
+def _settle_stdout() -> None:
+    """Make sure output that could not be written is not tried again at exit
+    (which would print "Exception ignored" noise)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+
+def _error(line: str) -> None:
+    """One line on standard error; if that is gone too, there is no one to tell."""
+    try:
+        if sys.stderr is not None:
+            print(printable(line), file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _interrupt(signum, frame):
@@ -184,7 +293,7 @@ def _validate(args) -> int:
     loaded = load(args.modules)
     catalog = loaded.catalog
     if not args.quiet:
-        print(
+        _say(
             f"ok: {len(catalog.modules)} modules, {loaded.graph.number_of_edges()} prerequisite links, "
             f"{len(catalog.roles)} roles, {len(catalog.sizes)} sizes"
         )
@@ -204,34 +313,46 @@ def _path(args) -> int:
         if len(formats) != 1:
             raise CurriculumError("-o - writes to stdout and takes exactly one --format")
         _, pages = path_pages(profile, args.modules, formats, args.templates)
-        page = next(iter(pages.values()))
-        if isinstance(page, bytes):
-            sys.stdout.buffer.write(page)
-        else:
-            sys.stdout.write(page)
-        sys.stdout.flush()
+        _write_document(next(iter(pages.values())))
         return 0
     written = path(profile, args.modules, Path(args.output), formats, args.templates)
     _report(args, written, args.output)
     return 0
 
 
+def _write_document(page: str | bytes) -> None:
+    """A whole document on standard output: UTF-8 bytes, whatever the locale."""
+    _write_stdout(page.encode("utf-8") if isinstance(page, str) else page)
+    _flush_stdout()
+
+
 def _build(args) -> int:
     from .pipeline import build
 
+    if args.output == "-":
+        raise CurriculumError("build writes a folder of syllabi, not one document for standard output; for one "
+                              "syllabus there use: curriculum path --role ROLE --size SIZE --format FORMAT -o -")
     formats = tuple(dict.fromkeys(args.formats or ("md", "html")))
-    written = build(args.modules, args.output, formats, args.templates, args.hours_per_week, args.start)
+    written = build(args.modules, Path(args.output), formats, args.templates, args.hours_per_week, args.start)
     _report(args, written, args.output)
     return 0
 
 
 def _team(args) -> int:
-    from .pipeline import team
+    from .pipeline import team, team_json
 
     formats = tuple(dict.fromkeys(args.formats or ("md", "html")))
+    if args.output == "-":
+        if formats != ("json",):
+            raise CurriculumError("-o - writes the team plan (team.json) to standard output and takes --format json; "
+                                  "for one person's syllabus use: curriculum path ... -o -")
+        with _progress(args, "planning") as tick:
+            document = team_json(args.team_file, args.modules, args.size, args.start, args.hours_per_week, tick)
+        _write_document(document)
+        return 0
     with _progress(args, "planning") as tick:
-        out_dir, written = team(args.team_file, args.modules, args.output, formats, args.templates,
-                                args.size, args.start, args.hours_per_week, progress=tick)
+        out_dir, written = team(args.team_file, args.modules, args.output and Path(args.output), formats,
+                                args.templates, args.size, args.start, args.hours_per_week, progress=tick)
     _report(args, written, out_dir)
     return 0
 
@@ -258,13 +379,16 @@ def _progress(args, label: str):
 def _publish(args) -> int:
     from .pipeline import publish
 
+    if args.output == "-":
+        raise CurriculumError("publish lays out a folder of pages, not one document for standard output: give -o DIR")
     out_dir, written, pushed = publish(
-        args.target, args.modules, args.output, args.teams, args.templates, args.hours_per_week, args.start,
-        args.push, args.message, args.user, os.environ.get("CURRICULUM_DOKUWIKI_PASSWORD"), args.namespace,
+        args.target, args.modules, args.output and Path(args.output), args.teams, args.templates,
+        args.hours_per_week, args.start, args.push, args.message, args.user,
+        os.environ.get("CURRICULUM_DOKUWIKI_PASSWORD"), args.namespace,
     )
     _report(args, written, out_dir)
     if pushed and not args.quiet:
-        print(f"pushed to {args.push}: {pushed[:12] if args.target == 'git-wiki' else pushed}")
+        _say(f"pushed to {args.push}: {pushed[:12] if args.target == 'git-wiki' else pushed}")
     return 0
 
 
@@ -276,7 +400,8 @@ def _lint(args) -> int:
         check = CHECKS.get(args.explain.upper())
         if check is None:
             raise CurriculumError(f"unknown check '{args.explain}'; checks: {', '.join(CHECKS)}")
-        print(f"{check.code} ({check.severity}): {check.title}\n{check.rationale}")
+        _say(f"{check.code} ({check.severity}): {check.title}")
+        _say(check.rationale)
         return 0
     if args.team is not None:
         from .pipeline import lint_team
@@ -287,11 +412,11 @@ def _lint(args) -> int:
     else:
         findings = lint(args.modules, args.role, args.size)
     for finding in findings:
-        print(finding)
+        _say(str(finding))
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors
     if not args.quiet:
-        print(f"lint: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        _error(f"lint: {errors} error(s), {warnings} warning(s)")
     return 1 if errors or (args.strict and warnings) else 0
 
 
@@ -309,13 +434,13 @@ def _list(args) -> int:
         ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)] if rows else []
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+        _say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
     return 0
 
 
 def _report(args, written: list[str], out_dir) -> None:
     if not args.quiet:
-        print(f"wrote {len(written)} file(s) to {out_dir}/")
+        _say(f"wrote {len(written)} file(s) to {out_dir}/")
 
 
 _COMMANDS = {

@@ -208,6 +208,21 @@ def team(
     return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
 
 
+def team_json(
+    team_file: Path,
+    module_dirs: Sequence[Path] = (),
+    size: str | None = None,
+    start: dt.date | None = None,
+    hours_per_week: float | None = None,
+    progress=None,
+) -> str:
+    """The team plan as the JSON document `team` writes as team.json."""
+    from .render import team_document, to_json
+
+    _, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress)
+    return to_json(team_document(planned))
+
+
 def lint_team(
     team_file: Path, module_dirs: Sequence[Path] = (), size: str | None = None, start: dt.date | None = None
 ) -> list:

@@ -1,11 +1,13 @@
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 from curriculum.cli import main
+from curriculum.errors import CurriculumError
 
 from .conftest import SMALL
 
@@ -166,3 +168,168 @@ def test_readme_table_of_path_totals_is_true():
         assert f"| {role.title} | " + " | ".join(cells) + " |" in readme, "update the README's table of totals"
         for size in loaded.catalog.sizes:
             assert 40 <= plans[(role.id, size)].total_hours <= 160
+
+
+# --- every odd input: one clear line, exit 1, never a traceback or a hang -----------
+
+
+NON_ASCII = {"a": {"title": "Zoë – ML für alle", "roles": ["all"]}}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--start", "9999-12-31"], "argument --start: 9999-12-31 is out of range: use a start date from 2000-01-01 to 2099-12-31"),
+    (["--start", "1999-12-31"], "argument --start: 1999-12-31 is out of range: use a start date from 2000-01-01 to 2099-12-31"),
+    (["--start", "2027-02-30"], "argument --start: '2027-02-30' is not a real date"),
+    (["--hours-per-week", "169"], "argument --hours-per-week: expected hours per week above 0 and at most 168, got '169'"),
+    (["--hours-per-week", "nan"], "argument --hours-per-week: expected hours per week above 0 and at most 168, got 'nan'"),
+])
+def test_dates_and_hours_out_of_range_are_one_clear_line(args, message, capsys):
+    for command in (["path", "--role", "ml-engineer", "--size", "small"], ["build"], ["team", "t.csv"],
+                    ["publish", "--target", "site"]):
+        with pytest.raises(SystemExit) as info:
+            main(command + args)
+        assert info.value.code == 1
+        assert capsys.readouterr().err.splitlines()[-1].endswith(f"error: {message}")
+
+
+@pytest.mark.parametrize("hours", ["1e-9", "5e-324"])
+def test_a_tiny_number_of_hours_per_week_is_refused_in_bounded_time_and_memory(hours, tmp_path):
+    result = run("path", "--role", "ml-engineer", "--size", "small", "--hours-per-week", hours, "--start",
+                 "2099-12-31", "-o", "out", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"curriculum: error: at {float(hours):g} hours per week this path of 139 hours takes over 520 weeks "
+        "(ten years), the longest schedule planned: give at least 0.27 hours per week\n"
+    )
+    result = run("build", "--hours-per-week", hours, "-o", "out", cwd=tmp_path)
+    assert result.stderr.startswith("curriculum: error: path ml-engineer/large: at ")
+    assert len(result.stderr.splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_documents_on_stdout_are_utf8_whatever_the_locale(catalog_dir):
+    directory = catalog_dir(NON_ASCII)
+    env = os.environ | {"PYTHONIOENCODING": "ascii", "LC_ALL": "C"}
+    for fmt in ("json", "md", "html"):
+        result = subprocess.run(
+            [sys.executable, "-m", "curriculum", "path", "--role", "ml-engineer", "--size", "small", "--modules",
+             str(directory), "--format", fmt, "-o", "-"], capture_output=True, env=env, timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Zoë – ML für alle" in result.stdout.decode("utf-8")
+
+
+def test_messages_and_listings_degrade_to_escapes_where_the_terminal_cannot_encode(catalog_dir, tmp_path):
+    directory = catalog_dir(NON_ASCII)
+    env = os.environ | {"PYTHONIOENCODING": "ascii"}
+    listing = run("list", "modules", "--modules", str(directory), env=env)
+    assert (listing.returncode, listing.stderr) == (0, "")
+    assert listing.stdout.endswith("Zo\\xeb \\u2013 ML f\\xfcr alle\n")
+    unknown = run("path", "--role", "Zoë", "--size", "small", "--modules", str(directory), env=env)
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("curriculum: error: unknown role 'Zo\\xeb'")
+    usage = run("path", "--role", "x", "--size", "small", "--hours-per-week", "fünf", env=env)
+    assert usage.returncode == 1 and usage.stderr.endswith("got 'f\\xfcnf'\n")
+    (tmp_path / "t.csv").write_text("name,role\nZoë,nobody\n", encoding="utf-8")
+    team = run("team", "t.csv", "--size", "small", cwd=tmp_path, env=env)
+    assert (team.returncode, team.stderr) == (1, "t.csv:2: Zo\\xeb: unknown role 'nobody'\n")
+    for result in (listing, unknown, usage, team):
+        assert "Traceback" not in result.stderr
+
+
+STDOUT_COMMANDS = [
+    ["list", "roles"],
+    ["validate"],
+    ["lint", "--explain", "S201"],
+    ["path", "--role", "ml-engineer", "--size", "small", "--format", "json", "-o", "-"],
+    ["--help"],
+    ["--version"],
+]
+
+
+@pytest.mark.parametrize("args", STDOUT_COMMANDS)
+def test_a_full_standard_output_is_one_clear_line(args):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "curriculum", *args], stdout=full, stderr=subprocess.PIPE,
+                                text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr == "curriculum: error: cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("args", STDOUT_COMMANDS)
+def test_a_closed_standard_output_is_one_clear_line(args):
+    result = subprocess.run([sys.executable, "-m", "curriculum", *args], stderr=subprocess.PIPE, text=True,
+                            timeout=120, preexec_fn=lambda: os.close(1))
+    assert result.returncode == 1
+    assert result.stderr == "curriculum: error: cannot write to standard output: standard output is closed\n"
+
+
+def test_a_closed_standard_output_from_the_shell(tmp_path):
+    result = subprocess.run(["sh", "-c", '"$0" -m curriculum build -o out >&-', sys.executable], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr == "curriculum: error: cannot write to standard output: standard output is closed\n"
+
+
+BUILD_TO_STDOUT = ("build writes a folder of syllabi, not one document for standard output; for one syllabus there "
+                   "use: curriculum path --role ROLE --size SIZE --format FORMAT -o -")
+PUBLISH_TO_STDOUT = "publish lays out a folder of pages, not one document for standard output: give -o DIR"
+TEAM_TO_STDOUT = ("-o - writes the team plan (team.json) to standard output and takes --format json; for one "
+                  "person's syllabus use: curriculum path ... -o -")
+
+
+@pytest.mark.parametrize("command, message", [
+    (["build"], BUILD_TO_STDOUT),
+    (["build", "--format", "json"], BUILD_TO_STDOUT),
+    (["publish", "--target", "site"], PUBLISH_TO_STDOUT),
+    (["team", "team.csv", "--size", "small"], TEAM_TO_STDOUT),
+    (["team", "team.csv", "--size", "small", "--format", "md"], TEAM_TO_STDOUT),
+    (["team", "team.csv", "--size", "small", "--format", "json", "html"], TEAM_TO_STDOUT),
+])
+def test_dash_output_is_standard_output_or_a_clear_error_never_a_folder(command, message, tmp_path, monkeypatch,
+                                                                        capsys):
+    (tmp_path / "team.csv").write_text("name,role\nAna,ml-engineer\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(command + ["-o", "-"]) == 1
+    assert capsys.readouterr() == ("", f"curriculum: error: {message}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["team.csv"]
+
+
+def test_team_json_on_standard_output_is_the_team_document(small_dir, tmp_path, capsysbinary):
+    team = tmp_path / "Payments Risk.csv"
+    team.write_text("name,role\nZoë,ml-engineer\nBen,ml-researcher\n", encoding="utf-8")
+    common = ["team", str(team), "--size", "medium", "--start", "2027-01-11", "--modules", str(small_dir),
+              "--format", "json"]
+    assert main(["-q", *common, "-o", str(tmp_path / "out")]) == 0
+    assert main([*common, "-o", "-"]) == 0
+    captured = capsysbinary.readouterr()
+    assert captured.out == (tmp_path / "out" / "team.json").read_bytes()
+    assert json.loads(captured.out)["members"][0]["name"] == "Zoë"
+    assert captured.err == b""
+
+
+def test_no_message_can_drive_the_terminal(catalog_dir, tmp_path, monkeypatch, capsys):
+    """Control characters are escaped in every line the CLI prints, whatever
+    its source: a command-line value, a catalog, a log record, or an error
+    carrying text from a remote server."""
+    hostile = catalog_dir({"a": {"title": "T\x1b]0;owned\x07\x1b[2J", "roles": ["all"]}}, name="c\x1b[31m")
+    again = catalog_dir({"a": {"roles": ["all"]}}, name="d")
+    assert main(["list", "modules", "--modules", str(hostile)]) == 0
+    assert main(["validate", "--modules", str(hostile), "--modules", str(again)]) == 0  # logs "a replaces ..."
+    assert main(["path", "--role", "\x1b[31mx\u202e", "--size", "small"]) == 1
+    with pytest.raises(SystemExit):
+        main(["path", "--role", "x", "--size", "small", "--start", "\x1b[2J"])
+    import curriculum.pipeline
+
+    def remote_failure(*args):
+        raise CurriculumError("the server said: \x1b]8;;http://evil.example\x07click\x1b]8;;\x07\nsecond line")
+
+    monkeypatch.setattr(curriculum.pipeline, "load", remote_failure)
+    assert main(["validate"]) == 1
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", printed)
+    assert "T\\x1b]0;owned\\x07\\x1b[2J" in captured.out
+    assert "c\\x1b[31m/a.yaml" in captured.err
+    assert "unknown role '\\x1b[31mx\\u202e'" in captured.err
+    assert "curriculum: error: the server said: \\x1b]8;;http://evil.example\\x07click\\x1b]8;;\\x07\\nsecond line\n" \
+        in captured.err
