@@ -266,7 +266,7 @@ def publish(
     site; write them to `out_dir` (default output/TARGET) and, with `push`,
     send them to a git wiki's remote or a DokuWiki (as `user`). Returns the
     folder, the files and what was pushed."""
-    from .publish import TARGETS, publish_pages
+    from .publish import TARGETS, collect_pages, publish_pages
     from .publish.git_wiki import push_git_wiki
     from .team import read_team
     from .teamplan import plan_team
@@ -286,7 +286,7 @@ def publish(
         team = read_team(team_file, loaded.catalog, None, start, None)
         teams.append(plan_team(loaded.catalog, loaded.graph, team))
     out_dir = out_dir or DEFAULT_OUTPUT / target
-    pages = dict(publish_pages(target, plans, teams, template_dirs, namespace))
+    pages = collect_pages(publish_pages(target, plans, teams, template_dirs, namespace))
     written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
     pushed = None
     if push and target == "git-wiki":

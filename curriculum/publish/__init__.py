@@ -8,7 +8,7 @@ to a wiki.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import jinja2
@@ -36,14 +36,53 @@ def publish_pages(
 ) -> Iterator[tuple[str, str]]:
     if target not in TARGETS:
         raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
+    check_team_names(teams)
     module, function = TARGETS[target]
     pages = getattr(importlib.import_module(f".{module}", __name__), function)
     options = {} if namespace is None else {"namespace": namespace}
     return pages(plans, teams, template_dirs, **options)
 
 
-def _team_folder(team: TeamPlan) -> str:
-    return slugify(team.team.name) or "team"
+def collect_pages(pages: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The pages by path. Two pages with one path, or with paths that differ
+    only in case (one file on many file systems and wikis), are an error:
+    never is one silently kept."""
+    collected: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    for path, text in pages:
+        first = folded.setdefault(path.casefold(), path)
+        if path in collected or first != path:
+            raise CurriculumError(f"two published pages would be one file: '{first}' and '{path}'")
+        collected[path] = text
+    return collected
+
+
+def check_team_names(teams: Sequence[TeamPlan]) -> None:
+    """Teams may share a slug (`X` and `x` get folders `x` and `x-2`), not a
+    name: readers could not tell them apart in a menu."""
+    seen: dict[str, TeamPlan] = {}
+    for team in teams:
+        first = seen.setdefault(team.team.name, team)
+        if first is not team:
+            raise CurriculumError(f"two teams are named '{team.team.name}' ({first.team.source} and "
+                                  f"{team.team.source}); give each team its own name")
+
+
+def team_folders(teams: Sequence[TeamPlan]) -> list[str]:
+    """Each team's folder (or namespace) name: its slug, made unique in the
+    order given (`x`, `x-2`, ...), so the same teams always get the same names."""
+    taken: set[str] = set()
+    return [unique_name(slugify(team.team.name) or "team", taken) for team in teams]
+
+
+def unique_name(base: str, taken: set[str], pattern: str = "{base}-{number}") -> str:
+    """`base`, or the first of `pattern` with 2, 3, ... that is not in
+    `taken` (case-folded); the name returned is added to `taken`."""
+    name, number = base, 2
+    while name.casefold() in taken:
+        name, number = pattern.format(base=base, number=number), number + 1
+    taken.add(name.casefold())
+    return name
 
 
 def _team_files(env: jinja2.Environment, team: TeamPlan) -> Iterator[tuple[str, str]]:

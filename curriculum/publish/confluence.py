@@ -9,33 +9,40 @@ from collections.abc import Iterator
 from markupsafe import Markup
 
 from ..render import _render, _team_overview, index_grid, make_environment
-from . import SITE_NAME, _team_folder
+from . import SITE_NAME, team_folders, unique_name
+
+# A taken title gets a number, as people title pages.
+_TITLE = "{base} ({number})"
 
 
 def confluence_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
     """One file per page in Confluence storage format (XHTML with Confluence
     macros) under `pages/`, and `manifest.json`: the page tree (title, file,
-    parent title), ready for an importer or the REST API."""
+    parent title), ready for an importer or the REST API. Confluence links
+    pages by title and wants each title once in a space (in any case): a
+    title already taken gets ` (2)`, ` (3)`, ... in the order given."""
     env = make_environment(template_dirs)
     env.filters["storage"] = storage_format
     env.globals["page_link"] = _confluence_link
-    home = SITE_NAME
-    titles = {plan.slug: f"{plan.role.title} at a {plan.size.title.lower()}" for plan in plans}
+    taken: set[str] = set()
+    home = unique_name(SITE_NAME, taken)
+    titles = {plan.slug: unique_name(f"{plan.role.title} at a {plan.size.title.lower()}", taken, _TITLE)
+              for plan in plans}
+    team_titles = [unique_name(team.team.name, taken, _TITLE) for team in teams]
     tree = [{"title": home, "file": "pages/index.xml", "parent": None}]
     yield "pages/index.xml", _render(env, "confluence/index.xml.j2", titles=titles, **index_grid(plans))
     for plan in plans:
         yield f"pages/{plan.slug}.xml", _render(env, "confluence/syllabus.xml.j2", plan=plan)
         tree.append({"title": titles[plan.slug], "file": f"pages/{plan.slug}.xml", "parent": home})
-    for team in teams:
-        folder = _team_folder(team)
-        members = {member.name: f"{team.team.name}: {member.name}" for member, _ in team.plans}
+    for team, folder, title in zip(teams, team_folders(teams), team_titles):
+        members = {member.name: unique_name(f"{title}: {member.name}", taken, _TITLE) for member, _ in team.plans}
         yield f"pages/teams/{folder}/index.xml", _render(
             env, "confluence/team.xml.j2", team=team, titles=members, **_team_overview(team))
-        tree.append({"title": team.team.name, "file": f"pages/teams/{folder}/index.xml", "parent": home})
+        tree.append({"title": title, "file": f"pages/teams/{folder}/index.xml", "parent": home})
         for member, plan in team.plans:
             file = f"pages/teams/{folder}/{team.slugs[member.name]}.xml"
             yield file, _render(env, "confluence/syllabus.xml.j2", plan=plan)
-            tree.append({"title": members[member.name], "file": file, "parent": team.team.name})
+            tree.append({"title": members[member.name], "file": file, "parent": title})
     yield "manifest.json", json.dumps({"root": home, "pages": tree}, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -29,7 +29,7 @@ from ..errors import CurriculumError
 from ..model import Plan, TeamPlan
 from ..render import _render, _team_overview, index_grid, make_environment, safe_url
 from ..team import slugify
-from . import SITE_NAME
+from . import SITE_NAME, team_folders
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def dokuwiki_pages(
     page id with ':' as '/' plus '.txt', as in DokuWiki's `data/pages` tree."""
     namespace = check_namespace(namespace)
     env = dokuwiki_environment(template_dirs, namespace)
-    folders = _team_folders(teams)
+    folders = team_folders(teams)
     team_links = [(f"{namespace}:teams:{folders[i]}:start", team.team.name) for i, team in enumerate(teams)]
     yield page_path(f"{namespace}:start"), _render(
         env, "dokuwiki/start.txt.j2", plans=plans, teams=team_links, **index_grid(plans))
@@ -96,20 +96,6 @@ def page_id(path: str) -> str:
     if not path.endswith(".txt"):
         raise CurriculumError(f"'{path}' is not a DokuWiki page file (NAME.txt)")
     return path[: -len(".txt")].replace("/", ":")
-
-
-def _team_folders(teams: Sequence[TeamPlan]) -> list[str]:
-    """Each team's namespace name: its slug, made unique."""
-    seen: set[str] = set()
-    folders = []
-    for team in teams:
-        base = slugify(team.team.name) or "team"
-        folder, number = base, 2
-        while folder in seen:
-            folder, number = f"{base}-{number}", number + 1
-        seen.add(folder)
-        folders.append(folder)
-    return folders
 
 
 def _member_pages(team: TeamPlan) -> dict[str, str]:

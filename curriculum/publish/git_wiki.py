@@ -17,18 +17,27 @@ from pathlib import Path
 from ..errors import CurriculumError
 from ..render import make_environment, render_index, render_plan, render_team
 from ..write import check_relative
-from . import _md_text, _team_folder
+from . import _md_text, team_folders, unique_name
 
 log = logging.getLogger(__name__)
 
 WIKI_MANIFEST = ".curriculum-manifest.json"
+# The wikis' own special pages (compared case-folded, as some wikis do).
+SPECIAL_PAGES = ("Home", "_Sidebar", "_Footer")
 
 
 def git_wiki_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
     """A flat wiki: `Home.md`, `_Sidebar.md` and one page per syllabus and
     team member; pages link each other by name without `.md`, as GitHub,
-    GitLab and Gitea wikis expect."""
+    GitLab and Gitea wikis expect. Names are unique in the one flat
+    namespace: a team page or member page whose natural name is taken gets
+    `-2`, `-3`, ... in the order given."""
     env = make_environment(template_dirs, md_link_suffix="")
+    taken = {name.casefold() for name in SPECIAL_PAGES} | {plan.slug.casefold() for plan in plans}
+    # Team overviews first, so they keep their natural names before any member page.
+    overviews = [unique_name(f"team-{folder}", taken) for folder in team_folders(teams)]
+    members = [{name: unique_name(f"{overview}-{slug}", taken) for name, slug in team.slugs.items()}
+               for team, overview in zip(teams, overviews)]
     sidebar = ["**[Home](Home)**", "", "**Syllabi**", ""]
     sidebar += [f"- [{plan.role.title}, {plan.size.title.lower()}]({plan.slug})" for plan in plans]
     yield "Home.md", render_index(env, plans, ["md"])["index.md"]
@@ -36,13 +45,11 @@ def git_wiki_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
         yield f"{plan.slug}.md", render_plan(env, plan, ["md"])[f"{plan.slug}.md"]
     if teams:
         sidebar += ["", "**Teams**", ""]
-    for team in teams:
-        prefix = f"team-{_team_folder(team)}"
-        # One flat namespace: member pages carry the team's name.
-        team = dataclasses.replace(team, slugs={name: f"{prefix}-{slug}" for name, slug in team.slugs.items()})
-        sidebar.append(f"- [{_md_text(team.team.name)}]({prefix})")
+    for team, overview, slugs in zip(teams, overviews, members):
+        team = dataclasses.replace(team, slugs=slugs)
+        sidebar.append(f"- [{_md_text(team.team.name)}]({overview})")
         for name, text in render_team(env, team, ["md"], exports=False):
-            yield (f"{prefix}.md" if name == "index.md" else name), text
+            yield (f"{overview}.md" if name == "index.md" else name), text
     yield "_Sidebar.md", "\n".join(sidebar) + "\n"
 
 

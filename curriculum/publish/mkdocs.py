@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 from ..render import make_environment, render_index, render_plan
-from . import SITE_NAME, _team_files, _team_folder
+from . import SITE_NAME, _team_files, team_folders
 
 
 def mkdocs_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
@@ -19,11 +19,11 @@ def mkdocs_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
     for plan in plans:
         by_role.setdefault(plan.role.title, []).append({plan.size.title: f"{plan.slug}.md"})
     nav.append({"Syllabi": [{role: pages} for role, pages in by_role.items()]})
+    folders = team_folders(teams)
     team_nav = []
-    for team in teams:
-        folder = f"teams/{_team_folder(team)}"
-        team_nav.append({team.team.name: [f"{folder}/index.md"] + [
-            {member.name: f"{folder}/{team.slugs[member.name]}.md"} for member, _ in team.plans
+    for team, folder in zip(teams, folders):
+        team_nav.append({team.team.name: [f"teams/{folder}/index.md"] + [
+            {member.name: f"teams/{folder}/{team.slugs[member.name]}.md"} for member, _ in team.plans
         ]})
     if team_nav:
         nav.append({"Teams": team_nav})
@@ -31,10 +31,9 @@ def mkdocs_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
     yield "docs/index.md", render_index(env, plans, ["md"])["index.md"]
     for plan in plans:
         yield f"docs/{plan.slug}.md", render_plan(env, plan, ["md"])[f"{plan.slug}.md"]
-    for team in teams:
-        folder = f"docs/teams/{_team_folder(team)}"
+    for team, folder in zip(teams, folders):
         for name, text in _team_files(env, team):
-            yield f"{folder}/{name}", text
+            yield f"docs/teams/{folder}/{name}", text
 
 
 def _mkdocs_yml(nav: list) -> str:

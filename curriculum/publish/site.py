@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..model import STAGES
 from ..render import _render, index_grid, make_environment, render_plan, render_team
-from . import _team_exports, _team_folder
+from . import _team_exports, team_folders
 
 
 def site_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
@@ -26,7 +26,7 @@ def site_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
             for step in plan.steps:
                 modules.setdefault(step.module.id, step.module)
     modules = dict(sorted(modules.items()))
-    folders = {team.team.name: _team_folder(team) for team in teams}
+    folders = dict(zip((team.team.name for team in teams), team_folders(teams)))
     yield "index.html", _render(env, "site/home.html.j2", teams=teams, team_folders=folders, modules=modules,
                                 root="", **index_grid(plans))
     for plan in plans:
