@@ -9,7 +9,6 @@ extend a built-in one and override a single block.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from . import diagrams, resources
 from .cache import bytecode_cache
 from .errors import CurriculumError
 from .model import LEVELS, READINESS_QUESTIONS, STAGES, Module, Plan, Reason, TeamPlan, readiness_gaps, week_start
+from .safe_markdown import encode_destination, safe_inline, safe_markdown
 
 FORMATS = ("md", "html", "json", "pdf")
 JSON_SCHEMA_VERSION = 1
@@ -55,6 +55,7 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
         md_cell=md_cell,
         md_line=md_line,
         md_text=md_text,
+        md_url=md_url,
         reason=reason_text,
         mermaid_label=diagrams.mermaid_label,
     )
@@ -326,11 +327,14 @@ _ALLOWED_ATTRIBUTES = {
 @lru_cache(maxsize=None)
 def markdown_html(text: str) -> Markup:
     """Untrusted Markdown -> sanitised HTML; cached, so each module's text is
-    rendered once per build however many syllabi include it."""
+    rendered once per build however many syllabi include it. It renders the
+    same safe Markdown the Markdown pages hold, with Python-Markdown as MkDocs
+    configures it, so an HTML page shows what MkDocs shows; nh3 then removes
+    anything that is not plain formatting, in case the two ever disagree."""
     import markdown  # deferred: only HTML output needs it
     import nh3
 
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    html = markdown.markdown(md_text(text), extensions=["tables", "fenced_code"], output_format="html")
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -347,44 +351,31 @@ def safe_url(url: str) -> str:
     return url if urlsplit(url.strip()).scheme in ("http", "https") else "#"
 
 
+def md_url(url: str) -> str:
+    """A resource URL as a Markdown link destination: http(s) or '#',
+    percent-encoded so nothing in it can end the link."""
+    return encode_destination(safe_url(str(url)))
+
+
 def format_hours(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: one line, pipes escaped."""
-    return md_line(text).replace("|", "\\|")
+    """Inline Markdown safe inside a Markdown table cell, on one line."""
+    return safe_inline(str(text), cell=True)
 
 
 def md_line(text: str) -> str:
-    """Text safe in a Markdown heading or list item: one line, defused."""
-    return md_text(" ".join(str(text).split()))
-
-
-# Fenced code blocks and inline code spans: left exactly as written.
-_CODE = re.compile(r"(^(?:```|~~~)[^\n]*\n.*?(?:^(?:```|~~~)[ \t]*$|\Z)|(`+).+?\2)", re.M | re.S)
-# "<" that could open an HTML tag, comment or declaration; http(s) autolinks are kept.
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])(?!https?://[^\s<>]*>)")
-_UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(?![a-z]+://|#|/|\.|mailto:)([a-z][a-z0-9+.-]*):", re.I)
+    """Inline Markdown safe in a Markdown heading or list item, on one line."""
+    return safe_inline(str(text))
 
 
 def md_text(text: str) -> str:
-    """Untrusted Markdown made safe for wikis that pass raw HTML through:
-    tags outside code are escaped so they show as text, and links with
-    schemes such as javascript: are defused. Code is left alone."""
-    text = str(text)
-    out, last = [], 0
-    for match in _CODE.finditer(text):
-        out.append(_defuse(text[last : match.start()]))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(_defuse(text[last:]))
-    return "".join(out)
-
-
-def _defuse(prose: str) -> str:
-    prose = _TAG_START.sub("&lt;", prose)
-    return _UNSAFE_LINK.sub(lambda m: "](#blocked-" + m.group(1).lower() + "-", prose)
+    """Untrusted block Markdown written back as safe Markdown (see
+    safe_markdown.py): no raw HTML, no unsafe link, code fenced at column 0,
+    headings as bold text."""
+    return safe_markdown(str(text))
 
 
 def reason_text(reason: Reason, plan: Plan) -> str:

@@ -1,6 +1,14 @@
 """Module and catalog text is untrusted: an XSS corpus in every text field
 must produce pages in which no script can run.
 
+The corpus (corpus/xss-payloads.txt) is one payload a line; `⏎` stands for a
+line break inside a payload. Every HTML page is checked, and so is every
+Markdown page (syllabi from `build`, team pages from `team`, the pages of
+`publish --target git-wiki` and `--target mkdocs`) rendered by two real
+renderers: Python-Markdown with the extensions our mkdocs.yml names (and a
+real `mkdocs build` of the MkDocs target), and markdown-it-py in CommonMark
+mode with raw HTML on, as many wikis render Markdown.
+
 Checked twice: statically with Python's HTML parser (always), and for real in
 headless Chromium (when Chromium and Playwright are installed; CI sets
 CURRICULUM_REQUIRE_BROWSER=1 so a missing browser fails instead of skipping).
@@ -8,22 +16,28 @@ CURRICULUM_REQUIRE_BROWSER=1 so a missing browser fails instead of skipping).
 
 import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import markdown
 import pytest
 import yaml
+from markdown_it import MarkdownIt
 
 from curriculum.cli import main
 
-PAYLOADS = (Path(__file__).parent / "corpus" / "xss-payloads.txt").read_text(encoding="utf-8").splitlines()
+PAYLOADS = [line.replace("\u23ce", "\n") for line in
+            (Path(__file__).parent / "corpus" / "xss-payloads.txt").read_text(encoding="utf-8").splitlines()]
 CHROMIUM = os.environ.get("CURRICULUM_CHROMIUM", "/usr/lib/chromium/chromium")
 # Our own pages draw inline SVG pictures; injected SVG would show up as a
 # script or an event handler, which are looked for everywhere.
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "base", "link", "form", "frame", "frameset"}
 URL_ATTRIBUTES = {"href", "src", "action", "data", "formaction", "xlink:href", "srcdoc", "background", "poster"}
+COMMONMARK = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 def hostile_catalog(folder: Path) -> Path:
@@ -31,7 +45,6 @@ def hostile_catalog(folder: Path) -> Path:
     and size whose texts are payloads too."""
     folder.mkdir()
     for index, payload in enumerate(PAYLOADS):
-        url_tail = payload if not re.search(r"\s", payload) else quote(payload)
         module = {
             "id": f"xss-{index}",
             "title": f"T {payload}",
@@ -46,7 +59,8 @@ def hostile_catalog(folder: Path) -> Path:
             "exercise": f"E {payload}",
             "assessment": f"A {payload}",
             "standard_models": [f"M {payload}"],
-            "resources": [{"title": f"R {payload}", "url": f"https://example.org/{url_tail}", "kind": "docs"}],
+            # Percent-encoded: a URL with quotes or angle brackets is refused on load.
+            "resources": [{"title": f"R {payload}", "url": f"https://example.org/{quote(payload)}", "kind": "docs"}],
             "tags": [f"G {payload}", "capstone"],
         }
         (folder / f"xss-{index}.yaml").write_text(yaml.safe_dump(module, allow_unicode=True), encoding="utf-8")
@@ -60,19 +74,67 @@ def hostile_catalog(folder: Path) -> Path:
     return folder
 
 
+def python_markdown(text: str, config: Path) -> str:
+    """Python-Markdown with the extensions (and their options) of mkdocs.yml."""
+    extensions, options = [], {}
+    for entry in yaml.safe_load(config.read_text(encoding="utf-8"))["markdown_extensions"]:
+        name, settings = next(iter(entry.items())) if isinstance(entry, dict) else (entry, {})
+        extensions.append(name)
+        options[name] = settings or {}
+    return markdown.markdown(text, extensions=extensions, extension_configs=options)
+
+
+def _page(body: str) -> str:
+    return f"<!DOCTYPE html><html><body>{body}</body></html>"
+
+
+def render_markdown_pages(folder: Path, group: str, wiki: Path, config: Path, seen: set) -> list[Path]:
+    """Every .md page under folder, rendered by both renderers into wiki/;
+    a page whose text was seen already (every member's syllabus is the
+    role's syllabus again) only once."""
+    rendered = []
+    for page in sorted(folder.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        if text in seen:
+            continue
+        seen.add(text)
+        stem = f"{group}--{page.relative_to(folder).with_suffix('').as_posix().replace('/', '--')}"
+        for renderer, html in (("pm", python_markdown(text, config)), ("cm", COMMONMARK.render(text))):
+            target = wiki / f"{stem}.{renderer}.html"
+            target.write_text(_page(html), encoding="utf-8")
+            rendered.append(target)
+    return rendered
+
+
+def mkdocs_build(folder: Path, wiki: Path) -> list[Path]:
+    """A real `mkdocs build` of the MkDocs target, with a theme that shows
+    only the page content (MkDocs' own themes bring scripts of their own)."""
+    theme = folder / "bare-theme"
+    theme.mkdir()
+    (theme / "main.html").write_text("<!DOCTYPE html><html><body>{{ page.content }}</body></html>\n")
+    config = yaml.safe_load((folder / "mkdocs.yml").read_text(encoding="utf-8"))
+    config.update(theme={"name": None, "custom_dir": "bare-theme"}, plugins=[])
+    (folder / "mkdocs-bare.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", "mkdocs-bare.yml"], cwd=folder,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    built = []
+    for page in sorted((folder / "site").rglob("*.html")):
+        target = wiki / f"mkdocs-build--{page.relative_to(folder / 'site').as_posix().replace('/', '--')}"
+        target.write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+        built.append(target)
+    return built
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    """The built HTML pages, plus each Markdown page rendered to HTML the way
-    a Markdown wiki (MkDocs: python-markdown, raw HTML passed through) would."""
+    """`all`: the built HTML pages, plus each Markdown page rendered to HTML
+    the way a Markdown wiki would; `browser`: one page of each kind (every
+    member's syllabus is the role's syllabus again) for Chromium."""
     root = tmp_path_factory.mktemp("xss")
     catalog = hostile_catalog(root / "catalog")
     out = root / "out"
     assert main(["-q", "build", "--modules", str(catalog), "-o", str(out)]) == 0
-    wiki = root / "wiki"
-    wiki.mkdir()
-    for page in out.glob("*.md"):
-        html = markdown.markdown(page.read_text(encoding="utf-8"), extensions=["tables"])
-        (wiki / f"{page.stem}.html").write_text(f"<!DOCTYPE html><html><body>{html}</body></html>", encoding="utf-8")
     # A team whose name and member names are payloads too.
     team_file = root / "team.yaml"
     members = [{"name": f"{index} {payload}", "role": "xss-role", "email": "a@example.org"}
@@ -81,21 +143,37 @@ def pages(tmp_path_factory):
                                          "members": members}, allow_unicode=True), encoding="utf-8")
     team_out = root / "team"
     assert main(["-q", "team", str(team_file), "--modules", str(catalog), "-o", str(team_out)]) == 0
-    for page in team_out.glob("*.md"):
-        html = markdown.markdown(page.read_text(encoding="utf-8"), extensions=["tables"])
-        (wiki / f"team-{page.stem}.html").write_text(f"<!DOCTYPE html><html><body>{html}</body></html>", encoding="utf-8")
+    # The wikis: every Markdown page in both renderers, and a real MkDocs build.
+    published = {}
+    for target in ("mkdocs", "git-wiki"):
+        published[target] = root / target
+        assert main(["-q", "publish", "--target", target, "--modules", str(catalog), "--team", str(team_file),
+                     "-o", str(published[target])]) == 0
+    config = published["mkdocs"] / "mkdocs.yml"
+    wiki = root / "wiki"
+    wiki.mkdir()
+    seen: set[str] = set()
+    rendered = [page for folder, group in ((out, "build"), (team_out, "team"), (published["git-wiki"], "git-wiki"),
+                                           (published["mkdocs"] / "docs", "mkdocs"))
+                for page in render_markdown_pages(folder, group, wiki, config, seen)]
+    rendered += mkdocs_build(published["mkdocs"], wiki)
     # The static site: its own search scripts, fed with hostile module text.
     site = root / "site"
     assert main(["-q", "publish", "--target", "site", "--modules", str(catalog), "--team", str(team_file),
                  "-o", str(site)]) == 0
-    found = (sorted(out.glob("*.html")) + [team_out / "index.html"] + sorted(wiki.glob("*.html"))
+    found = (sorted(out.glob("*.html")) + sorted(team_out.glob("*.html")) + rendered
              + [site / "index.html", site / "modules" / "index.html", site / "modules" / "xss-3.html"])
     assert any(p.name == "xss-role-small.html" for p in found)
-    return found
+    assert {"build--xss-role-small.pm.html", "build--xss-role-small.cm.html", "team--index.cm.html",
+            "git-wiki--Home.pm.html", "mkdocs-build--xss-role-small.html"} <= {p.name for p in rendered}
+    member = re.compile(r"(^|--)(team-[^.]*-)?\d+-")  # a member's page: NUMBER-payload-slug
+    browser = [p for p in found if not member.search(p.name)]
+    return SimpleNamespace(all=found, browser=browser)
 
 
 def test_corpus_is_large_enough():
-    assert len(PAYLOADS) >= 30
+    assert len(PAYLOADS) >= 100
+    assert any("\n" in payload for payload in PAYLOADS)
 
 
 # The static site's own search: script files only, never inline code.
@@ -120,8 +198,8 @@ class _Audit(HTMLParser):
         if tag == "style":
             self.styles += 1
         for name, value in attrs:
-            # python-markdown aligns table columns with a style of its own.
-            if name.startswith("on") or (name == "style" and not re.fullmatch(r"text-align: (left|right|center);", value or "")):
+            # Both Markdown renderers align table columns with a style of their own.
+            if name.startswith("on") or (name == "style" and not re.fullmatch(r"text-align: ?(left|right|center);?", value or "")):
                 self.problems.append(f"<{tag} {name}=...>")
             if name in URL_ATTRIBUTES and value is not None:
                 scheme = re.sub(r"[\s\x00-\x1f]", "", value).lower()
@@ -138,13 +216,24 @@ class _Audit(HTMLParser):
             self.in_our_script = False
 
 
+def dangers(html: str) -> list[str]:
+    """Script elements, event handlers, script URLs and styles in HTML."""
+    audit = _Audit()
+    audit.feed(html)
+    audit.close()
+    return audit.problems + ["<style>"] * audit.styles
+
+
 def test_no_dangerous_markup_in_any_page(pages):
-    for page in pages:
+    found = {}
+    for page in pages.all:
         audit = _Audit()
         audit.feed(page.read_text(encoding="utf-8"))
-        assert audit.problems == [], page.name
         # Our own stylesheet in the page head, nothing else.
-        assert audit.styles == (0 if page.parent.name == "wiki" else 1), page.name
+        styles = audit.styles - (0 if page.parent.name == "wiki" else 1)
+        if audit.problems or styles:
+            found[page.name] = sorted(set(audit.problems)) + ["<style>"] * styles
+    assert found == {}
 
 
 def _browser():
@@ -189,11 +278,7 @@ def test_no_script_runs_in_chromium(pages):
     sync_playwright = _browser()
     # Every syllabus holds every payload module, so one of each kind of page
     # covers all the text; the static audit above reads every page.
-    kinds = {}
-    for page in pages:
-        kinds.setdefault((page.parent.name, page.name.startswith("index"), page.name.startswith("team-")), page)
-    kinds.update({page: page for page in pages if "site" in page.parts})
-    pages = sorted(kinds.values())
+    pages = pages.browser
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
