@@ -336,7 +336,8 @@ def _describe(error) -> list[tuple[list, str]]:
         return [(where, f"{field} must be one of {choices}; got {value!r}{hint}")]
     if validator == "pattern":
         if error.validator_value.startswith("^https?"):
-            return [(where, f"{field} must be an http:// or https:// URL; got {value!r}")]
+            return [(where, f"{field} must be an http:// or https:// URL with no spaces, double quotes, angle brackets, "
+                             f"backslashes or control characters (percent-encode them); got {value!r}")]
         return [(where, f"{field} {value!r} is not a valid id: use lowercase letters, digits and single hyphens, like 'intro-to-ml'")]
     if validator == "exclusiveMinimum":
         return [(where, f"{field} must be greater than {error.validator_value}; got {value!r}")]
