@@ -378,6 +378,7 @@ def _progress(args, label: str):
 
 def _publish(args) -> int:
     from .pipeline import publish
+    from .publish.remote import display_url
 
     if args.output == "-":
         raise CurriculumError("publish lays out a folder of pages, not one document for standard output: give -o DIR")
@@ -388,7 +389,7 @@ def _publish(args) -> int:
     )
     _report(args, written, out_dir)
     if pushed and not args.quiet:
-        _say(f"pushed to {args.push}: {pushed[:12] if args.target == 'git-wiki' else pushed}")
+        _say(f"pushed to {display_url(args.push)}: {pushed[:12] if args.target == 'git-wiki' else pushed}")
     return 0
 
 

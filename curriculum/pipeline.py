@@ -267,18 +267,22 @@ def publish(
     send them to a git wiki's remote or a DokuWiki (as `user`). Returns the
     folder, the files and what was pushed."""
     from .publish import TARGETS, collect_pages, publish_pages
-    from .publish.git_wiki import push_git_wiki
+    from .publish.dokuwiki import DEFAULT_NAMESPACE, check_dokuwiki_url, push_dokuwiki
+    from .publish.git_wiki import check_git_url, push_git_wiki
     from .team import read_team
     from .teamplan import plan_team
 
     if target not in TARGETS:
         raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
-    if push and target not in ("git-wiki", "dokuwiki"):
+    if push is not None and target not in ("git-wiki", "dokuwiki"):
         raise CurriculumError(f"--push works with --target git-wiki or dokuwiki, not {target}")
-    if target == "dokuwiki" and push and not (user and password):
+    if target == "dokuwiki" and push is not None and not (user and password):
         raise CurriculumError("a DokuWiki push needs --user and the password in CURRICULUM_DOKUWIKI_PASSWORD")
     if namespace and target != "dokuwiki":
         raise CurriculumError("--namespace is for --target dokuwiki")
+    # A malformed URL is one clear line before any work, not a failure after it.
+    if push is not None:
+        (check_git_url if target == "git-wiki" else check_dokuwiki_url)(push)
     loaded = load(module_dirs)
     plans = all_plans(loaded, hours_per_week, start)
     teams = []
@@ -289,11 +293,9 @@ def publish(
     pages = collect_pages(publish_pages(target, plans, teams, template_dirs, namespace))
     written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
     pushed = None
-    if push and target == "git-wiki":
+    if push is not None and target == "git-wiki":
         pushed = push_git_wiki(pages, push, message)
-    elif push:
-        from .publish.dokuwiki import DEFAULT_NAMESPACE, push_dokuwiki
-
+    elif push is not None:
         result = push_dokuwiki(pages, push, user, password, namespace or DEFAULT_NAMESPACE, message)
         pushed = (f"{len(result['written'])} page(s) written, {len(result['unchanged'])} unchanged, "
                   f"{len(result['deleted'])} deleted")

@@ -2,8 +2,10 @@
 "Igor"), copied into a temporary folder with its own conf/ and data/, and
 served by PHP's built-in web server on 127.0.0.1.
 
-The copy has ACL on, the XML-RPC API on for the group admin, one admin user
-(`ADMIN_USER` / `ADMIN_PASSWORD`), read-only access for everyone else, and
+The copy has ACL on, the XML-RPC API on for the groups admin and editor, one
+admin user (`ADMIN_USER` / `ADMIN_PASSWORD`), one editor who may write and
+delete pages (`EDITOR_USER`: a person whose pages a publisher must leave
+alone), read-only access for everyone else, and
 raw HTML and PHP in pages turned ON (`htmlok`, `phpok`): the hostile-text
 tests then show that curriculum's escaping, not the wiki's defaults, keeps
 injected `<html>`/`<php>` blocks from running.
@@ -35,6 +37,8 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery staple"
 READER_USER = "reader"  # a user who may log in but not use the API
 READER_PASSWORD = "reader password"
+EDITOR_USER = "editor"  # another person with the API and the right to edit and delete pages
+EDITOR_PASSWORD = "editor password"
 DATA_DIRS = ("pages", "attic", "media", "media_attic", "media_meta", "meta", "cache", "index", "locks", "tmp", "log")
 # Debian's conf files the copy does not take: they point at the system's data or web servers.
 SKIP_CONF = {"local.php", "local.protected.php", "acl.auth.php", "users.auth.php", "apache.conf",
@@ -125,7 +129,7 @@ def build_copy(root: Path) -> Path:
         "$conf['authtype'] = 'authplain';",
         "$conf['superuser'] = '@admin';",
         "$conf['remote'] = 1;",
-        "$conf['remoteuser'] = '@admin';",
+        "$conf['remoteuser'] = '@admin,@editor';",
         # On purpose: raw HTML and PHP allowed, so only curriculum's escaping stops injected blocks.
         "$conf['htmlok'] = 1;",
         "$conf['phpok'] = 1;",
@@ -141,11 +145,13 @@ def build_copy(root: Path) -> Path:
     (conf / "users.auth.php").write_text(
         "# users: login:passwordhash:Real Name:email:groups\n"
         f"{ADMIN_USER}:{digest(ADMIN_PASSWORD)}:Test Admin:admin@example.org:admin,user\n"
-        f"{READER_USER}:{digest(READER_PASSWORD)}:Test Reader:reader@example.org:user\n")
+        f"{READER_USER}:{digest(READER_PASSWORD)}:Test Reader:reader@example.org:user\n"
+        f"{EDITOR_USER}:{digest(EDITOR_PASSWORD)}:Test Editor:editor@example.org:editor,user\n")
     (conf / "acl.auth.php").write_text(
         "# acl: page-or-namespace group-or-user permission\n"
         "*\t@ALL\t1\n"
-        "*\t@admin\t255\n")
+        "*\t@admin\t255\n"
+        "*\t@editor\t16\n")
     return wiki
 
 

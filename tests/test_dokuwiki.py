@@ -11,6 +11,7 @@ import yaml
 
 from curriculum.publish.dokuwiki import (
     MANIFEST_PAGE,
+    canonical_id,
     dokuwiki_pages,
     dw_code,
     dw_markdown,
@@ -23,7 +24,14 @@ from curriculum.publish.dokuwiki import (
 from curriculum.errors import CurriculumError
 from curriculum.pipeline import all_plans, load, team_plan
 
-from .dokuwiki_server import READER_PASSWORD, READER_USER, dokuwiki, free_port  # noqa: F401 (the fixture)
+from .dokuwiki_server import (  # noqa: F401 (the fixture)
+    EDITOR_PASSWORD,
+    EDITOR_USER,
+    READER_PASSWORD,
+    READER_USER,
+    dokuwiki,
+    free_port,
+)
 
 SAMPLE_TEAM = Path(__file__).parents[1] / "examples" / "payments-risk.yaml"
 PAYLOADS = (Path(__file__).parent / "corpus" / "xss-payloads.txt").read_text(encoding="utf-8").splitlines()
@@ -107,7 +115,8 @@ def test_namespace_option_and_bad_namespaces(plans):
     pages = dict(dokuwiki_pages(plans[:1], [], namespace=":training:ml:"))
     assert set(pages) == {"training/ml/start.txt", f"training/ml/{plans[0].slug}.txt"}
     assert f"[[training:ml:{plans[0].slug}|" in pages["training/ml/start.txt"]
-    for bad in ("", "Has Spaces", "a::b", "../etc", "a/b"):
+    # DokuWiki's cleanID would map the last ones to other namespaces (`x`, `a:b`, `x`, `a_b`).
+    for bad in ("", "Has Spaces", "a::b", "../etc", "a/b", ".x", "a:..:b", "x-", "a__b", "A"):
         with pytest.raises(CurriculumError, match="not a DokuWiki namespace"):
             list(dokuwiki_pages(plans[:1], [], namespace=bad))
 
@@ -314,3 +323,145 @@ def test_cli_publishes_to_a_real_dokuwiki(dokuwiki, tmp_path, monkeypatch, capsy
     assert main(["publish", "--target", "dokuwiki", "-o", str(tmp_path / "dw2"), "--push", dokuwiki.url,
                  "--user", "admin"]) == 1
     assert "CURRICULUM_DOKUWIKI_PASSWORD" in capsys.readouterr().err
+
+
+# --- the wiki is untrusted: a doctored manifest page ------------------------------------------
+
+
+def test_only_ids_dokuwiki_keeps_as_written_are_page_ids():
+    for good in ("ns:start", "ns:teams:x-2:ana-ruiz", "a.b:c_d", "ml-upskilling:software-engineer-small"):
+        assert canonical_id(good), good
+    for bad in ("ns:..:x", "ns:.x", "ns:x.", "NS:x", "ns/x", "ns::x", ":ns:x", "ns:x:", "ns:_x", "ns:a__b", "ns:-x",
+                "ns:x -y", "ns:é", "", None, 7):
+        assert not canonical_id(bad), bad
+
+
+def _put(rpc, pid, text, summary="by hand"):
+    rpc.wiki.putPage(pid, text, {"sum": summary, "minor": False})
+
+
+def test_a_doctored_manifest_cannot_change_other_peoples_pages(dokuwiki, plans, caplog):  # noqa: F811
+    ns = "tamper-test"
+    first = dict(dokuwiki_pages(plans[:2], [], namespace=ns))
+    push_dokuwiki(first, dokuwiki.url, dokuwiki.user, dokuwiki.password, ns)
+    # Someone who may edit the wiki, but not those pages of other people, doctors the manifest.
+    editor = dokuwiki.rpc(EDITOR_USER, EDITOR_PASSWORD)
+    theirs = {f"{ns}:x": "x", f"{ns}:y": "y", f"{ns}:z": "z", f"{ns}:w": "w", f"{ns}:people": "people",
+              f"{ns}:sub:deep": "deep", f"{ns}:a_b": "a_b", "elsewhere:victim": "victim"}
+    for pid, text in theirs.items():
+        _put(editor, pid, f"Written by a person: {text}\n")
+    manifest_id = f"{ns}:{MANIFEST_PAGE}"
+    listed = re.search(r"<code>\n(.*?)\n</code>", editor.wiki.getPage(manifest_id), re.S).group(1).splitlines()
+    planted = [f"{ns}:..:x", f"{ns}:.y", f"{ns.upper()}:Z", f"{ns}/w", manifest_id, "elsewhere:victim", f"{ns}:a__b",
+               f"{ns}:people", f"{ns}:sub:deep", f"{ns}:x", "%%:start", "<code>"]
+    _put(editor, manifest_id, "<code>\n" + "\n".join(listed + planted) + "\n</code>\n")
+
+    second = dict(dokuwiki_pages(plans[:1], [], namespace=ns))
+    with caplog.at_level("WARNING", logger="curriculum"):
+        result = push_dokuwiki(second, dokuwiki.url, dokuwiki.user, dokuwiki.password, ns)
+    # The one generated page no longer generated goes; no page of the editor's does.
+    assert result["deleted"] == [f"{ns}:{plans[1].slug}"]
+    for pid, text in theirs.items():
+        assert dokuwiki.rpc().wiki.getPage(pid) == f"Written by a person: {text}\n", pid
+    warnings = caplog.text
+    for entry in (f"{ns}:..:x", f"{ns}:.y", f"{ns.upper()}:Z", f"{ns}/w", manifest_id):
+        assert f"lists '{entry}', not a page curriculum writes" in warnings, entry
+    assert f"... and 4 more entries of {manifest_id} ignored" in warnings  # elsewhere:victim, a__b, %%:start, <code>
+    assert f"{ns}:people is no longer generated but was last changed by editor, not by admin" in warnings
+    manifest = dokuwiki.rpc().wiki.getPage(manifest_id)
+    assert set(re.search(r"<code>\n(.*?)\n</code>", manifest, re.S).group(1).splitlines()) == set(_by_id(second))
+
+
+def test_a_generated_page_someone_else_edited_is_not_replaced(dokuwiki, plans):  # noqa: F811
+    ns = "edited-test"
+    push_dokuwiki(dict(dokuwiki_pages(plans[:1], [], namespace=ns)), dokuwiki.url, dokuwiki.user,
+                  dokuwiki.password, ns)
+    editor = dokuwiki.rpc(EDITOR_USER, EDITOR_PASSWORD)
+    _put(editor, f"{ns}:start", "The editor's own start page now.\n")
+    with pytest.raises(CurriculumError) as caught:
+        push_dokuwiki(dict(dokuwiki_pages(plans[:2], [], namespace=ns)), dokuwiki.url, dokuwiki.user,
+                      dokuwiki.password, ns)
+    assert str(caught.value) == (f"the wiki already has a page '{ns}:start' that was last changed by editor, not by "
+                                 "admin; move it or publish to another namespace")
+    assert dokuwiki.rpc().wiki.getPage(f"{ns}:start") == "The editor's own start page now.\n"
+    assert dokuwiki.rpc().wiki.getPage(f"{ns}:{plans[1].slug}") == ""  # nothing was written
+
+
+def test_an_oversized_manifest_page_is_refused(dokuwiki, plans, monkeypatch):  # noqa: F811
+    from curriculum.publish import dokuwiki as target
+
+    monkeypatch.setattr(target, "MAX_MANIFEST_BYTES", 2000)
+    ns = "big-manifest-test"
+    editor = dokuwiki.rpc(EDITOR_USER, EDITOR_PASSWORD)
+    _put(editor, f"{ns}:{MANIFEST_PAGE}", "<code>\n" + "\n".join(f"{ns}:page-{n}" for n in range(200)) + "\n</code>\n")
+    with pytest.raises(CurriculumError, match=f"the DokuWiki page {ns}:{MANIFEST_PAGE} is larger than any list"):
+        push_dokuwiki(dict(dokuwiki_pages(plans[:1], [], namespace=ns)), dokuwiki.url, dokuwiki.user,
+                      dokuwiki.password, ns)
+
+
+# --- URLs and what a wiki answers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://[::1", "is not a valid URL: a bracketed IPv6 host is not closed"),
+    ("http://wiki.example.org:99999", "is not a valid URL: its port"),
+    ("http://wiki example.org", "contains spaces"),
+    ("http://", "has no host"),
+    ("ftp://wiki.example.org", "is not a DokuWiki URL (http:// or https://)"),
+    ("wiki.example.org", "is not a DokuWiki URL (http:// or https://)"),
+    ("", "the DokuWiki URL is empty"),
+])
+def test_malformed_dokuwiki_urls_are_one_clear_line(tmp_path, monkeypatch, capsys, url, message):
+    from curriculum.cli import main
+
+    monkeypatch.setenv("CURRICULUM_DOKUWIKI_PASSWORD", "pw")
+    assert main(["publish", "--target", "dokuwiki", "-o", str(tmp_path / "o"), f"--push={url}", "--user", "u"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("curriculum: error: ") and message in err and len(err.splitlines()) == 1, err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
+
+
+def test_dokuwiki_errors_never_show_a_secret(plans):
+    pages = dict(dokuwiki_pages(plans[:1], [], namespace="secret-test"))
+    port = free_port()
+    with pytest.raises(CurriculumError) as caught:
+        push_dokuwiki(pages, f"http://127.0.0.1:{port}/wiki/?access_token=s3cret-token#s3cret-token", "admin",
+                      "pw", "secret-test")
+    assert str(caught.value).startswith(f"could not reach DokuWiki at http://127.0.0.1:{port}/wiki: ")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_what_a_hostile_server_answers_is_cleaned(plans):
+    """A server that answers every call with a fault full of terminal escapes,
+    control characters and the password it was sent."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from xmlrpc.client import Fault, dumps
+
+    password = "the-password-sent"
+
+    class Hostile(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = dumps(Fault(1, f"bad\u009b31m red\u009b0m \u202eevil\u2028line {password}\n\rnext"),
+                         methodresponse=True).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hostile)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(CurriculumError) as caught:
+            push_dokuwiki(dict(dokuwiki_pages(plans[:1], [], namespace="x")), url, "admin", password, "x")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert str(caught.value) == f"DokuWiki at {url} refused dokuwiki.login: bad red evil line *** next"

@@ -1,7 +1,10 @@
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -152,7 +155,8 @@ def test_storage_format_code_blocks_and_hostile_text():
     macro = root.find("{http://atlassian.com/content}structured-macro")
     assert macro.get("{http://atlassian.com/content}name") == "code"
     assert "if a < b and c > d: print(']]>')" in "".join(macro.itertext())
-    assert "<script" not in storage and "alert" not in storage  # the sanitiser drops scripts whole
+    # Raw HTML never becomes an element: dropped or shown as text, by the Markdown filter's choice.
+    assert "<script" not in storage and not any(el.tag.endswith("script") for el in root.iter())
 
 
 def links_in(page: Path) -> list[str]:
@@ -215,3 +219,243 @@ def test_cli_lists_the_same_targets_as_the_registry():
     from curriculum.publish import TARGETS
 
     assert PUBLISH_TARGETS == tuple(TARGETS)
+
+
+# --- the wiki is untrusted: a tampered manifest, symbolic links -------------------------
+
+
+def commit_to_wiki(remote, where, files=None, links=None, message="by hand"):
+    """Commit files (name -> text) and symbolic links (name -> target) to the wiki, as anyone who may edit it."""
+    seed = clone(remote, where)
+    for name, text in (files or {}).items():
+        (seed / name).parent.mkdir(parents=True, exist_ok=True)
+        (seed / name).write_text(text)
+    for name, target in (links or {}).items():
+        (seed / name).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, seed / name)
+    git("add", "--all", cwd=seed)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "--quiet", "-m", message, cwd=seed)
+    git("push", "--quiet", "origin", "HEAD", cwd=seed)
+    return git("rev-parse", "HEAD", cwd=seed).strip()
+
+
+def head_of(remote):
+    return git("--git-dir", str(remote), "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def victims(tmp_path):
+    """Files outside the wiki that a hostile wiki tries to have deleted or overwritten."""
+    folder = tmp_path / "victims"
+    folder.mkdir()
+    for name in ("victim.txt", "victim2.txt", "victim3.txt", "linked.txt"):
+        (folder / name).write_text(f"{name} belongs to the user\n")
+    return folder
+
+
+def assert_untouched(victims):
+    for name in ("victim.txt", "victim2.txt", "victim3.txt", "linked.txt"):
+        assert (victims / name).read_text() == f"{name} belongs to the user\n", name
+
+
+def test_a_tampered_manifest_cannot_delete_files_outside_the_wiki(tmp_path, wiki_remote, victims, monkeypatch,
+                                                                  capsys):
+    # The clone lands at tmp/curriculum-wiki-*/wiki: ../../../victims/ is the victims' folder from there.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    assert main(["-q", "publish", "--target", "git-wiki", "-o", str(tmp_path / "a"), "--push", str(wiki_remote)]) == 0
+    ours = json.loads((clone(wiki_remote, tmp_path / "before") / ".curriculum-manifest.json").read_text())["generated"]
+    manifest = {"generated": [
+        *ours, str(victims / "victim.txt"), "../../../victims/victim2.txt", "Home.md/../../../../victims/victim3.txt",
+        ".git/config", ".git/HEAD", ".GIT/index", "./Home.md", "a//b.md", "C:\\victim.txt", 7, None, ["x"],
+        ".curriculum-manifest.json", "gone-page.md",
+    ]}
+    commit_to_wiki(wiki_remote, tmp_path / "attacker", {".curriculum-manifest.json": json.dumps(manifest),
+                                                        "gone-page.md": "a page curriculum once wrote\n"})
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "b"), "--push", str(wiki_remote)]) == 0
+    assert_untouched(victims)
+    err = capsys.readouterr().err
+    assert "victim.txt\" (an absolute path): not a page curriculum wrote; ignored" in err
+    assert "victims/victim2.txt\" (not a plain relative path)" in err
+    assert "and 8 more entries" in err  # warnings are capped
+    check = clone(wiki_remote, tmp_path / "check")
+    # A plain page entry still counts: a page listed but no longer generated goes.
+    assert not (check / "gone-page.md").exists() and (check / "Home.md").is_file()
+    assert (check / "Our-Team-Rules.md").read_text() == "# Written by a person\n"
+    assert json.loads((check / ".curriculum-manifest.json").read_text())["generated"] == sorted(
+        p.name for p in check.iterdir() if p.suffix == ".md" and p.name != "Our-Team-Rules.md")
+
+
+@pytest.mark.parametrize("planted", ["Home.md", ".curriculum-manifest.json"])
+@pytest.mark.parametrize("dangling", [False, True], ids=["link", "dangling-link"])
+def test_a_symbolic_link_in_the_wiki_stops_the_push_before_anything_changes(tmp_path, wiki_remote, victims,
+                                                                             planted, dangling, capsys):
+    target = victims / ("created-by-the-wiki.txt" if dangling else "linked.txt")
+    before = commit_to_wiki(wiki_remote, tmp_path / "attacker", links={planted: str(target)})
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "o"), "--push", str(wiki_remote)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"curriculum: error: the wiki's '{planted}' is a symbolic link; curriculum never writes through "
+                   "a link or over a folder: remove or rename it in the wiki\n")
+    assert_untouched(victims)
+    assert not (victims / "created-by-the-wiki.txt").exists()
+    assert head_of(wiki_remote) == before  # nothing pushed
+
+
+def test_links_listed_in_the_manifest_are_left_alone(tmp_path, wiki_remote, victims, capsys):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "page.md").write_text("outside the wiki\n")
+    manifest = {"generated": ["old-link.md", "docs/page.md", "dangling.md"]}
+    commit_to_wiki(wiki_remote, tmp_path / "attacker", {".curriculum-manifest.json": json.dumps(manifest)},
+                   links={"old-link.md": str(victims / "victim.txt"), "docs": str(outside),
+                          "dangling.md": str(tmp_path / "nowhere")})
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "o"), "--push", str(wiki_remote)]) == 0
+    assert_untouched(victims)
+    assert (outside / "page.md").read_text() == "outside the wiki\n"
+    err = capsys.readouterr().err
+    assert "'old-link.md' is a symbolic link" in err and "'docs' is a symbolic link" in err
+    check = clone(wiki_remote, tmp_path / "check")
+    assert os.path.islink(check / "old-link.md") and os.path.islink(check / "docs")  # not ours: kept
+
+
+def test_a_folder_where_a_page_goes_stops_the_push(tmp_path, wiki_remote):
+    commit_to_wiki(wiki_remote, tmp_path / "attacker", {"Home.md/inside.md": "a folder named like a page\n"})
+    with pytest.raises(CurriculumError, match="the wiki's 'Home.md' is not a regular file"):
+        publish("git-wiki", out_dir=tmp_path / "o", push=str(wiki_remote))
+
+
+def test_an_oversized_manifest_is_refused(tmp_path, wiki_remote, monkeypatch):
+    from curriculum.publish import git_wiki
+
+    monkeypatch.setattr(git_wiki, "MAX_MANIFEST_BYTES", 100)
+    commit_to_wiki(wiki_remote, tmp_path / "attacker", {".curriculum-manifest.json": json.dumps(
+        {"generated": [f"page-{n}.md" for n in range(50)]})})
+    with pytest.raises(CurriculumError, match="larger than any manifest curriculum writes"):
+        publish("git-wiki", out_dir=tmp_path / "o", push=str(wiki_remote))
+
+
+# --- git itself: URLs, transports, time, what it says -------------------------------------
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://[::1", "is not a valid URL: a bracketed IPv6 host is not closed"),
+    ("https://example.org:port/wiki.git", "is not a valid URL"),
+    ("https://wiki.example.org/my wiki.git", "contains spaces"),
+    ("https:///wiki.git", "has no host"),
+    ("", "the --push URL is empty"),
+    ("--upload-pack=touch /tmp/x", "starts with '-'"),
+    ("-oProxyCommand=x", "starts with '-'"),
+    ("ext::sh -c touch% /tmp/owned", "remote helper 'ext'"),
+    ("fd::3", "remote helper 'fd'"),
+    ("gopher://example.org/wiki.git", "uses 'gopher'"),
+    ("https://example.org/w\x1b[2J.git", "contains control characters"),
+])
+def test_malformed_or_dangerous_push_urls_are_one_clear_line(tmp_path, capsys, url, message):
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "o"), f"--push={url}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("curriculum: error: ") and message in err, err
+    assert "Traceback" not in err and len(err.splitlines()) == 1 and "\x1b" not in err
+    assert not (tmp_path / "o").exists()  # refused before any work
+
+
+def test_git_runs_only_allowed_transports(tmp_path):
+    from curriculum.publish.git_wiki import _git
+
+    owned = tmp_path / "owned"
+    with pytest.raises(CurriculumError, match="transport 'ext' not allowed"):
+        _git("clone", "--", f"ext::sh -c touch% {owned}", str(tmp_path / "c"), url="ext::")
+    assert not owned.exists()
+
+
+def test_a_remote_that_never_answers_times_out(tmp_path, monkeypatch):
+    import socket
+    import time
+
+    from curriculum.publish import git_wiki
+
+    monkeypatch.setattr(git_wiki, "GIT_TIMEOUT", 2)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(CurriculumError) as info:
+            publish("git-wiki", out_dir=tmp_path / "o", push=f"http://bot:s3cret-token@127.0.0.1:{port}/wiki.git")
+    assert time.monotonic() - started < 30
+    assert str(info.value) == f"git clone: no answer from http://***@127.0.0.1:{port}/wiki.git within 2 s"
+
+
+SECRET = "s3cret-token"
+
+
+def fake_ssh(tmp_path):
+    """An ssh that, like a chatty one, repeats its destination in its error."""
+    script = tmp_path / "fake-ssh"
+    script.write_text('#!/bin/sh\nfor a; do case "$a" in *@*) echo "ssh: cannot reach $a" >&2;; esac; done\nexit 255\n')
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize("url", [
+    f"https://bot:{SECRET}@127.0.0.1:1/wiki.git",
+    f"https://bot:pa/ss@{SECRET}@127.0.0.1:1/wiki.git",  # a password with '/' and '@'
+    f"https://bot:pa%2Fss%40{SECRET}@127.0.0.1:1/wiki.git",  # the same, percent-encoded
+    f"https://{SECRET}@127.0.0.1:1/wiki.git",  # a token in the user's place
+    f"https://127.0.0.1:1/wiki.git?access_token={SECRET}",
+    f"https://127.0.0.1:1/wiki.git?private_token={SECRET}",
+    f"https://127.0.0.1:1/wiki.git?ref=main&x={SECRET}",  # any query string
+    f"http://127.0.0.1:1/wiki.git#{SECRET}",
+    "file://{tmp}/missing/bot:" + SECRET + "@wiki.git",
+    f"{SECRET}@127.0.0.1:wiki.git",  # scp-style, the token as the user
+    f"ssh://bot:{SECRET}@127.0.0.1/wiki.git",
+])
+def test_git_errors_never_show_a_secret_in_any_url_form(tmp_path, monkeypatch, capsys, url):
+    monkeypatch.setenv("GIT_SSH_COMMAND", fake_ssh(tmp_path))
+    url = url.replace("{tmp}", str(tmp_path))
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "o"), "--push", url]) == 1
+    out, err = capsys.readouterr()
+    # git's own failure, or for a URL git could not parse either, curriculum's.
+    assert err.startswith(("curriculum: error: git clone: ", "curriculum: error: the --push URL ")), err
+    assert len(err.splitlines()) == 1, err
+    for form in (SECRET, "pa/ss", "pa%2Fss"):
+        assert form not in err and form not in out, err
+
+
+def test_a_refused_push_shows_the_hooks_reason_cleaned(tmp_path, wiki_remote, capsys):
+    hook = wiki_remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\n"
+                    "printf 'Pages need a review by \\033[31mthe wiki team\\033[0m\\007\\n' >&2\n"
+                    "printf '\\033]0;owned title\\007see WIKI-42\\n' >&2\n"
+                    "exit 1\n")
+    hook.chmod(0o755)
+    before = head_of(wiki_remote)
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "o"), "--push", str(wiki_remote)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("curriculum: error: git push: [remote rejected] ")
+    assert "(pre-receive hook declined)" in err
+    assert "the remote said: Pages need a review by the wiki team / see WIKI-42" in err
+    assert len(err.splitlines()) == 1 and not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", err) and "owned title" not in err
+    assert head_of(wiki_remote) == before
+
+
+def test_urls_are_shown_without_secrets():
+    from curriculum.publish.remote import display_url, redact
+
+    assert display_url(f"https://bot:{SECRET}@git.example.org/w.git?private_token={SECRET}") == \
+        "https://***@git.example.org/w.git?***"
+    assert display_url("https://git.example.org/w.git") == "https://git.example.org/w.git"
+    assert display_url(f"{SECRET}@git.example.org:org/w.wiki.git") == "***@git.example.org:org/w.wiki.git"
+    # Short secrets are redacted where they sit in a URL, not in every word.
+    url = "https://git:ab@h/x"
+    assert redact(f"git push failed for {url}", url) == "git push failed for https://***@h/x"
+    assert redact(f"token={SECRET}&x=1 password={SECRET}") == "token=***&x=1 password=***"
+
+
+def test_a_successful_push_does_not_print_the_url_secret(tmp_path, capsys):
+    # git reads a file:// URL's "query" as part of the path: a real remote whose URL carries a token.
+    remote = tmp_path / f"wiki.git?access_token={SECRET}"
+    git("init", "--quiet", "--bare", str(remote))
+    assert main(["publish", "--target", "git-wiki", "-o", str(tmp_path / "o"), "--push", f"file://{remote}"]) == 0
+    out, err = capsys.readouterr()
+    assert f"pushed to file://{tmp_path}/wiki.git?***: " in out
+    assert SECRET not in out + err

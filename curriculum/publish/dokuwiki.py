@@ -20,7 +20,7 @@ import ssl
 import xmlrpc.client
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlunsplit
 from xml.parsers.expat import ExpatError
 
 import jinja2
@@ -30,6 +30,7 @@ from ..model import Plan, TeamPlan
 from ..render import _render, _team_overview, index_grid, make_environment, safe_url
 from ..team import slugify
 from . import SITE_NAME, team_folders
+from .remote import clean_text, display_url, parse_url, redact
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,12 @@ DEFAULT_NAMESPACE = "ml-upskilling"
 MANIFEST_PAGE = "curriculum-manifest"
 TIMEOUT = 30.0
 
-# A DokuWiki namespace as this tool accepts it: what DokuWiki's cleanID keeps.
-_NAMESPACE = re.compile(r"^[a-z0-9_.-]+(?::[a-z0-9_.-]+)*$")
+# Page ids and namespaces in the characters DokuWiki's cleanID keeps;
+# `canonical_id` checks the rest of what it does.
 _PAGE_ID = re.compile(r"^[a-z0-9_.-]+(?::[a-z0-9_.-]+)*$")
+# Far above any manifest curriculum writes; a bigger one is not ours.
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+_MAX_WARNINGS = 5
 
 
 # --- pages --------------------------------------------------------------------------
@@ -79,11 +83,23 @@ def dokuwiki_pages(
 def check_namespace(namespace: str) -> str:
     """The namespace without surrounding colons, or a CurriculumError."""
     cleaned = str(namespace).strip().strip(":")
-    if not _NAMESPACE.match(cleaned):
+    if not canonical_id(cleaned):
         raise CurriculumError(
             f"'{namespace}' is not a DokuWiki namespace this tool can write to; use lower-case letters, digits, "
             "'-', '_' and '.', with ':' between levels (for example 'ml-upskilling' or 'training:ml')")
     return cleaned
+
+
+def canonical_id(pid: str) -> bool:
+    """Whether DokuWiki names the page `pid` as written. Its cleanID maps
+    other ids to other pages (`ns:..:x` and `ns:.x` to `ns:x`, `A` to `a`,
+    `a/b` to `a:b`, `a__b` to `a_b`), so only ids it keeps as they are may be
+    written, linked or deleted."""
+    if not isinstance(pid, str) or not _PAGE_ID.match(pid):
+        return False
+    cleaned = re.sub(r"_+", "_", pid).strip(":._-")
+    cleaned = re.sub(r"[:._-]+:", ":", re.sub(r":[:._-]+", ":", cleaned))
+    return cleaned == pid
 
 
 def page_path(page_id: str) -> str:
@@ -187,7 +203,7 @@ def dw_url(url: object) -> str:
 
 def dw_link(target: str, text: object) -> str:
     """An internal link to a page id this tool generated."""
-    if not _PAGE_ID.match(target):
+    if not canonical_id(target):
         raise CurriculumError(f"'{target}' is not a DokuWiki page id")
     return f"[[{target}|{dw_title(text)}]]"
 
@@ -295,46 +311,126 @@ def push_dokuwiki(
     (listed in the page `NAMESPACE:curriculum-manifest`) but not now are
     deleted; every other page is left as it is, and a generated page whose id
     is already taken by a page this tool did not write is an error, before
-    anything is written. Returns the ids written, unchanged and deleted."""
+    anything is written. Returns the ids written, unchanged and deleted.
+
+    The manifest page is untrusted: anyone who may edit the namespace may
+    edit it. Its entries count only as canonical page ids under the
+    namespace (never the manifest itself), and a listed page is replaced or
+    deleted only while the wiki says `user` changed it last: a page someone
+    else wrote or edited since is left alone, so a doctored manifest cannot
+    make the publisher change other people's pages with its own rights."""
     namespace = check_namespace(namespace)
+    base = check_dokuwiki_url(url)
     items = dict(pages.items() if isinstance(pages, Mapping) else pages)
     wanted: dict[str, str] = {}
     for path, text in items.items():
         pid = page_id(path)
-        if not pid.startswith(namespace + ":") or not _PAGE_ID.match(pid):
+        if not pid.startswith(namespace + ":") or not canonical_id(pid):
             raise CurriculumError(f"page '{path}' is not under the namespace '{namespace}'")
         wanted[pid] = _normalise(text)
     manifest_id = f"{namespace}:{MANIFEST_PAGE}"
     if manifest_id in wanted:
         raise CurriculumError(f"'{manifest_id}' is the page where curriculum keeps its list of pages")
 
-    wiki = _Wiki(url, user, password)
+    wiki = _Wiki(base, user, password)
     wiki.login()
-    existing = wiki.page_hashes(namespace)
-    previous = _manifest_ids(wiki.get_page(manifest_id), namespace) if manifest_id in existing else set()
+    listing = wiki.page_list(namespace)
+    existing = {pid: str(info.get("hash", "")) for pid, info in listing.items()}
+    previous = _previous_ids(wiki, listing, manifest_id, namespace)
+    # Pages a push would change: each must still be the publisher's own.
+    changing = sorted(pid for pid in previous if pid in existing
+                      and (pid not in wanted or existing[pid] != _text_hash(wanted[pid])))
+    others = {}
+    for pid in changing:
+        author = wiki.last_author(pid)
+        if not _same_user(author, user):
+            others[pid] = author
+    previous -= set(others)
     clashes = sorted(pid for pid in wanted if pid in existing and pid not in previous)
+    shown_user = clean_text(user, 100)
     if clashes:
+        first = clashes[0]
+        why = (f"was last changed by {clean_text(others[first] or 'someone else', 100)}, not by {shown_user}"
+               if first in others else "curriculum did not write")
         raise CurriculumError(
-            f"the wiki already has a page '{clashes[0]}' that curriculum did not write"
+            f"the wiki already has a page '{first}' that {why}"
             + (f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else "")
             + "; move it or publish to another namespace")
+    left = sorted(set(others) - set(wanted))
+    for pid in left[:_MAX_WARNINGS]:
+        log.warning("DokuWiki page %s is no longer generated but was last changed by %s, not by %s: left as it is",
+                    pid, clean_text(others[pid] or "someone else", 100), shown_user)
+    if len(left) > _MAX_WARNINGS:
+        log.warning("... and %d more pages changed by others left as they are", len(left) - _MAX_WARNINGS)
 
     result: dict[str, list[str]] = {"written": [], "unchanged": [], "deleted": []}
     # The manifest first lists old and new pages, so an interrupted push can be rerun.
     wiki.put_page(manifest_id, _manifest_text(sorted(previous | set(wanted))), summary)
     for pid, text in sorted(wanted.items()):
-        # getPagelist's hash is md5(trim(text)), PHP's trim.
-        if existing.get(pid) == hashlib.md5(text.strip(" \t\n\r\0\x0b").encode("utf-8")).hexdigest():
+        if existing.get(pid) == _text_hash(text):
             result["unchanged"].append(pid)
             continue
         wiki.put_page(pid, text, summary)
         result["written"].append(pid)
     for pid in sorted(previous - set(wanted)):
-        if pid.startswith(namespace + ":") and pid != manifest_id and pid in existing:
+        if pid in existing:
             wiki.put_page(pid, "", summary + " (page no longer generated)")
             result["deleted"].append(pid)
     wiki.put_page(manifest_id, _manifest_text(sorted(wanted)), summary)
     return result
+
+
+def check_dokuwiki_url(url: str) -> str:
+    """The wiki's base URL (http or https, a host, a path; no user, query
+    or fragment), or a CurriculumError in one line."""
+    text = str(url).strip()
+    shown = display_url(text)
+    if not text:
+        raise CurriculumError("the DokuWiki URL is empty")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise CurriculumError(f"the DokuWiki URL '{shown}' contains spaces or control characters")
+    parts = parse_url(text, "the DokuWiki URL")
+    if parts.scheme.lower() not in ("http", "https"):
+        raise CurriculumError(f"'{shown}' is not a DokuWiki URL (http:// or https://)")
+    if not parts.hostname:
+        raise CurriculumError(f"the DokuWiki URL '{shown}' has no host")
+    if parts.username or parts.password:
+        raise CurriculumError("give the DokuWiki user and password separately, not in the URL")
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _text_hash(text: str) -> str:
+    """The hash getPagelist gives a page: md5 of its text after PHP's trim."""
+    return hashlib.md5(text.strip(" \t\n\r\0\x0b").encode("utf-8")).hexdigest()
+
+
+def _same_user(author: str | None, user: str) -> bool:
+    """Whether the wiki's record of an author is `user`. DokuWiki records a
+    login as its auth backend cleans it (authplain: lower case, with ':',
+    '/', ';' and spaces as '_'); an author not recognised is someone else."""
+    def clean(name: str) -> str:
+        return re.sub(r"[\s:/;_]+", "_", name.strip().casefold())
+
+    return bool(author) and clean(str(author)) == clean(user)
+
+
+def _previous_ids(wiki: _Wiki, listing: Mapping[str, Mapping], manifest_id: str, namespace: str) -> set[str]:
+    """The page ids the manifest page lists, each checked (see `_manifest_ids`)."""
+    info = listing.get(manifest_id)
+    if info is None:
+        return set()
+    too_big = CurriculumError(f"the DokuWiki page {manifest_id} is larger than any list curriculum writes "
+                              f"({MAX_MANIFEST_BYTES // (1024 * 1024)} MiB); check who changed it")
+    try:
+        size = int(info.get("size", 0))
+    except (TypeError, ValueError):
+        size = 0
+    if size > MAX_MANIFEST_BYTES:
+        raise too_big
+    text = wiki.get_page(manifest_id)
+    if len(text.encode("utf-8")) > MAX_MANIFEST_BYTES:
+        raise too_big
+    return _manifest_ids(text, namespace)
 
 
 def _normalise(text: str) -> str:
@@ -348,7 +444,8 @@ def _manifest_text(ids: Sequence[str]) -> str:
         "====== curriculum manifest ======",
         "",
         "The pages below were generated by the curriculum tool, which replaces them, and deletes those it no longer "
-        "generates, on each publish. Do not edit them or this page by hand: edits are overwritten.",
+        "generates, on each publish, as long as the publishing account changed them last. Do not edit them or "
+        "this page by hand: a page someone else changed is left alone, and publishing stops until it is moved.",
         "",
         "<code>",
         *ids,
@@ -358,18 +455,28 @@ def _manifest_text(ids: Sequence[str]) -> str:
 
 
 def _manifest_ids(text: str, namespace: str) -> set[str]:
+    """The ids listed in the manifest page that are canonical page ids under
+    the namespace, other than the manifest; the rest are ignored, with a
+    warning."""
     match = re.search(r"<code>\n(.*?)\n?</code>", text or "", re.S)
     if not match:
         return set()
-    return {line.strip() for line in match.group(1).splitlines()
-            if _PAGE_ID.match(line.strip()) and line.strip().startswith(namespace + ":")}
-
-
-def _display_url(url: str) -> str:
-    """The URL without any user or password in it, for messages."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    manifest_id = f"{namespace}:{MANIFEST_PAGE}"
+    ids, ignored = set(), []
+    for line in match.group(1).splitlines():
+        pid = line.strip()
+        if not pid:
+            continue
+        if canonical_id(pid) and pid.startswith(namespace + ":") and pid != manifest_id:
+            ids.add(pid)
+        else:
+            ignored.append(pid)
+    for pid in ignored[:_MAX_WARNINGS]:
+        log.warning("the DokuWiki page %s lists '%s', not a page curriculum writes under %s; ignored",
+                    manifest_id, clean_text(pid, 200), namespace)
+    if len(ignored) > _MAX_WARNINGS:
+        log.warning("... and %d more entries of %s ignored", len(ignored) - _MAX_WARNINGS, manifest_id)
+    return ids
 
 
 class _CookieMixin:
@@ -413,26 +520,28 @@ class _SafeCookieTransport(_CookieMixin, xmlrpc.client.SafeTransport):
 
 class _Wiki:
     def __init__(self, url: str, user: str, password: str):
-        parts = urlsplit(str(url).strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise CurriculumError(f"'{_display_url(str(url))}' is not a DokuWiki URL (http:// or https://)")
-        if parts.username or parts.password:
-            raise CurriculumError("give the DokuWiki user and password separately, not in the URL")
-        self.base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        self.base = check_dokuwiki_url(url)
         self.endpoint = self.base + "/lib/exe/xmlrpc.php"
         self.user = user
         self._password = password
-        transport = _SafeCookieTransport() if parts.scheme == "https" else _CookieTransport()
+        transport = _SafeCookieTransport() if self.base.startswith("https:") else _CookieTransport()
         self.proxy = xmlrpc.client.ServerProxy(self.endpoint, transport=transport, allow_none=True)
 
     def login(self) -> None:
         if not self._call("dokuwiki.login", self.user, self._password):
-            raise CurriculumError(f"DokuWiki refused the login for user {self.user} at {self.base}")
+            raise CurriculumError(f"DokuWiki refused the login for user {clean_text(self.user, 100)} at {self.base}")
 
-    def page_hashes(self, namespace: str) -> dict[str, str]:
-        """Every page under the namespace (any depth) -> md5 of its text."""
+    def page_list(self, namespace: str) -> dict[str, dict]:
+        """Every page under the namespace (any depth) -> its listing: `hash`
+        (md5 of its text) and `size`."""
         listed = self._call("dokuwiki.getPagelist", namespace, {"depth": 0, "hash": True})
-        return {str(p.get("id")): str(p.get("hash", "")) for p in listed or [] if isinstance(p, dict)}
+        return {str(p.get("id")): p for p in listed or [] if isinstance(p, dict)}
+
+    def last_author(self, pid: str) -> str | None:
+        """Who changed the page last, as the wiki records it (a user, or an IP address)."""
+        info = self._call("wiki.getPageInfo", pid)
+        author = info.get("author") if isinstance(info, dict) else None
+        return str(author) if author else None
 
     def get_page(self, pid: str) -> str:
         return str(self._call("wiki.getPage", pid) or "")
@@ -441,36 +550,36 @@ class _Wiki:
         self._call("wiki.putPage", pid, text, {"sum": summary, "minor": False})
 
     def _call(self, method: str, *args):
-        where = self.base
         try:
             return getattr(self.proxy, method)(*args)
-        except xmlrpc.client.Fault as fault:
-            detail = " ".join(str(fault.faultString).split())
-            if fault.faultCode in (-32604, -32603) and "not enabled" in detail.lower():
+        except (xmlrpc.client.Error, ExpatError, OSError, http.client.HTTPException) as exc:
+            raise CurriculumError(redact(self._failure(method, exc), None, [self._password])) from None
+
+    def _failure(self, method: str, exc: Exception) -> str:
+        """A failed call as one line; what the server sent is cleaned, as it is untrusted."""
+        where, user = self.base, clean_text(self.user, 100)
+        if isinstance(exc, xmlrpc.client.Fault):
+            detail = clean_text(exc.faultString, 300)
+            if exc.faultCode in (-32604, -32603) and "not enabled" in detail.lower():
                 detail += " (turn on the remote API: $conf['remote'] = 1 and remoteuser)"
-            raise CurriculumError(f"DokuWiki at {where} refused {method}: {detail}") from None
-        except xmlrpc.client.ProtocolError as exc:
+            return f"DokuWiki at {where} refused {method}: {detail}"
+        if isinstance(exc, xmlrpc.client.ProtocolError):
             if exc.errcode in (401, 403):
-                raise CurriculumError(
-                    f"DokuWiki at {where} did not let user {self.user} use its API ({method}: HTTP {exc.errcode}); "
-                    "the remote API must be on ($conf['remote']) and the user listed in $conf['remoteuser']"
-                ) from None
+                return (f"DokuWiki at {where} did not let user {user} use its API ({method}: HTTP {exc.errcode}); "
+                        "the remote API must be on ($conf['remote']) and the user listed in $conf['remoteuser']")
             hint = " (is this a DokuWiki, and is its XML-RPC API enabled?)" if exc.errcode in (403, 404, 405) else ""
-            raise CurriculumError(
-                f"DokuWiki at {where} answered HTTP {exc.errcode} {exc.errmsg} to {method}{hint}") from None
-        except (xmlrpc.client.ResponseError, ExpatError):
-            raise CurriculumError(
-                f"{where} did not answer {method} as a DokuWiki XML-RPC API does; "
-                "check the URL (the wiki's base address) and that the remote API is on") from None
-        except ssl.SSLError as exc:
-            raise CurriculumError(f"could not reach DokuWiki at {where}: TLS error ({exc.reason or exc})") from None
-        except socket.gaierror:
-            raise CurriculumError(f"could not reach DokuWiki at {where}: unknown host") from None
-        except (TimeoutError, socket.timeout):
-            raise CurriculumError(f"could not reach DokuWiki at {where}: timed out") from None
-        except (OSError, http.client.HTTPException) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            raise CurriculumError(f"could not reach DokuWiki at {where}: {reason}") from None
+            return f"DokuWiki at {where} answered HTTP {exc.errcode} {clean_text(exc.errmsg, 100)} to {method}{hint}"
+        if isinstance(exc, (xmlrpc.client.ResponseError, ExpatError)):
+            return (f"{where} did not answer {method} as a DokuWiki XML-RPC API does; "
+                    "check the URL (the wiki's base address) and that the remote API is on")
+        if isinstance(exc, ssl.SSLError):
+            return f"could not reach DokuWiki at {where}: TLS error ({clean_text(exc.reason or exc, 200)})"
+        if isinstance(exc, socket.gaierror):
+            return f"could not reach DokuWiki at {where}: unknown host"
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            return f"could not reach DokuWiki at {where}: timed out"
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        return f"could not reach DokuWiki at {where}: {clean_text(reason, 200)}"
 
 
 __all__ = ["dokuwiki_pages", "push_dokuwiki", "dw_text", "dw_markdown", "dw_title", "dw_heading", "dw_url",
