@@ -18,7 +18,7 @@ the output as syntax; only what we emit is syntax:
   backslash or backtick); a refused link keeps its text, a refused image its
   alt text; reference links are resolved by the parser and checked the same;
 - code spans get a backtick delimiter longer than any run inside (one that
-  holds `<` or `&` is written as a `<code>` element with escaped text, as
+  holds `<` or `&#` is written as a `<code>` element with escaped text, as
   Python-Markdown scans the page for raw HTML before it sees code spans); code
   blocks become fences longer than any backtick run inside with a plain
   language word, always at column 0: Python-Markdown's fenced_code only sees
@@ -192,7 +192,7 @@ def _plain(nodes) -> str:
 
 
 def _code_span(content: str, mode: str) -> str:
-    if "<" in content or "&" in content:
+    if "<" in content or "&#" in content:
         # Python-Markdown looks for raw HTML in the whole page before it
         # finds code spans: a `<script>` or `&#` in one can swallow the text
         # after it. As an element whose text is escaped, both read it alike.

@@ -98,7 +98,8 @@ def test_untrusted_plain_text_is_escaped_in_html(loaded):
 
 
 def test_markdown_output_escapes_raw_html_but_keeps_code():
-    assert md_text("a <b>x</b> and `<b>` and a < b") == "a &lt;b&gt;x&lt;/b&gt; and `<b>` and a &lt; b"
+    assert md_text("a <b>x</b> and `a && b` and a < b") == "a &lt;b&gt;x&lt;/b&gt; and `a && b` and a &lt; b"
+    assert md_text("`<b>`") == "<code>&lt;b&gt;</code>"
     # A line opening with <script> is an HTML block to CommonMark: all of it is text.
     assert md_text("<script>x</script> and `y`") == "&lt;script&gt;x&lt;/script&gt; and \\`y\\`"
     assert md_text("[x](javascript:alert(1)) [y](https://y.example/)") == "x [y](https://y.example/)"
