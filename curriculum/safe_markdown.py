@@ -84,10 +84,11 @@ def safe_destination(url: str) -> str | None:
 def encode_destination(url: str) -> str:
     """Percent-encoded so that the destination holds no space, quote, angle
     bracket, parenthesis, backslash, backtick or bracket; `&` that could start
-    an entity is written as `&amp;`, which both renderers read back as `&`."""
+    an entity (or trip Python-Markdown's raw-HTML scan, `&#`) is written as
+    `&amp;`, which both renderers read back as `&`."""
     url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
     url = quote(url, safe=_URL_SAFE)
-    return re.sub(r"&(?=#?[0-9A-Za-z]+;)", "&amp;", url)
+    return re.sub(r"&(?=#|[0-9A-Za-z]+;)", "&amp;", url)
 
 
 def _title(title: str) -> str:
