@@ -71,7 +71,7 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     file is checked again in case the path changed in between."""
     try:
         _check_regular(os.stat(path).st_mode, path)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        fd = os.open(path, os.O_RDONLY | _NO_WAIT)
     except OSError as exc:
         raise CurriculumError(f"cannot read file: {exc.strerror}", path) from None
     with os.fdopen(fd, "rb") as file:
@@ -94,6 +94,8 @@ def _check_regular(mode: int, path: Path) -> None:
         raise CurriculumError(f"not a regular file (it is {kind}); only regular files are read", path)
 
 
+# Opening a pipe must not wait for a writer, nor a terminal become ours (neither exists on Windows).
+_NO_WAIT = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
                (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
 # Byte-order marks, longest first: UTF-32's starts with UTF-16's.
