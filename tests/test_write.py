@@ -1,9 +1,11 @@
 import json
 import os
+import stat
+from pathlib import Path
 
 import pytest
 
-from curriculum import write
+from curriculum.cli import main
 from curriculum.errors import CurriculumError
 from curriculum.write import MANIFEST, write_pages
 
@@ -21,7 +23,7 @@ def test_writes_pages_and_a_manifest(tmp_path):
     write_pages({"a.md": "A\n", "sub/b.html": "<p>B</p>\n"}, out, prune=True)
     assert (out / "a.md").read_text() == "A\n"
     assert (out / "sub" / "b.html").read_text() == "<p>B</p>\n"
-    assert json.loads((out / MANIFEST).read_text()) == {"generated": ["a.md", "sub/b.html"]}
+    assert json.loads((out / MANIFEST).read_text()) == {"generated": ["a.md", "sub/b.html"], "folders": ["sub"]}
 
 
 def test_rebuild_removes_only_files_it_generated(tmp_path):
@@ -77,43 +79,50 @@ def test_refuses_an_output_folder_containing_a_protected_one(tmp_path):
         write_pages({"a.md": "A"}, tmp_path / "project", prune=True, protect=[catalog])
 
 
-def test_failure_while_writing_leaves_old_output_exactly_as_it_was(tmp_path, monkeypatch):
+def test_failure_while_writing_leaves_old_output_exactly_as_it_was(tmp_path):
     out = tmp_path / "out"
     write_pages({"a.md": "A1", "b.md": "B1"}, out, prune=True)
     (out / "user.txt").write_text("mine")
     before = snapshot(out)
 
-    def broken_swap(staging, target):
-        raise OSError("disk full")
+    def pages():
+        yield "a.md", "A2"
+        yield "new/c.md", "C"
+        raise CurriculumError("a page failed to render")
 
-    monkeypatch.setattr(write, "_swap_into_place", broken_swap)
-    with pytest.raises(OSError):
-        write_pages({"a.md": "A2"}, out, prune=True)
+    with pytest.raises(CurriculumError, match="failed to render"):
+        write_pages(pages(), out, prune=True)
     assert snapshot(out) == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left behind
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "a.md", "b.md", "user.txt"]  # no staging, no lock
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_failed_first_run_leaves_no_half_made_folder(tmp_path):
+    def pages():
+        yield "a.md", "A"
+        raise CurriculumError("a page failed to render")
+
+    with pytest.raises(CurriculumError):
+        write_pages(pages(), tmp_path / "new" / "deeper" / "out", prune=True)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_leftover_staging_from_a_killed_run_is_cleaned(tmp_path):
-    stale = tmp_path / ".out.curriculum-staging-abc"
-    stale.mkdir()
+    out = tmp_path / "out"
+    write_pages({"a.md": "A"}, out, prune=True)
+    stale = out / ".curriculum-staging" / "sub"
+    stale.mkdir(parents=True)
     (stale / "half.md").write_text("half")
-    write_pages({"a.md": "A"}, tmp_path / "out", prune=True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    (out / ".curriculum-lock").write_text("")
+    write_pages({"a.md": "A2"}, out, prune=True)
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "a.md"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_output_folder_that_is_a_file(tmp_path):
     (tmp_path / "out").write_text("a file")
     with pytest.raises(CurriculumError, match="not a folder"):
         write_pages({"a.md": "A"}, tmp_path / "out", prune=True)
-
-
-def test_swap_falls_back_without_atomic_exchange(tmp_path, monkeypatch):
-    monkeypatch.setattr(write, "_exchange", lambda a, b: False)
-    out = tmp_path / "out"
-    write_pages({"a.md": "A1"}, out, prune=True)
-    write_pages({"a.md": "A2"}, out, prune=True)
-    assert (out / "a.md").read_text() == "A2"
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_user_symlinks_are_carried_over(tmp_path):
@@ -130,3 +139,159 @@ def test_pages_may_stream_and_must_not_collide(tmp_path):
     with pytest.raises(CurriculumError, match="two pages would be written to 'a.md'"):
         write_pages(iter([("a.md", "1"), ("a.md", "2")]), out, prune=True)
     assert (out / "p1.md").read_text() == "1"
+
+
+# The output folder belongs to the user: only generated files belong to curriculum.
+
+GOLDEN_CATALOG = Path(__file__).parent / "golden" / "catalog"
+
+
+def tree_state(folder):
+    """Every entry under `folder` (links not followed) with its kind, bytes or
+    link target, mode, owner and modification time."""
+    state = {}
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        content = os.readlink(path) if path.is_symlink() else path.read_bytes() if path.is_file() else None
+        state[str(path.relative_to(folder))] = (stat.S_IFMT(info.st_mode), content, stat.S_IMODE(info.st_mode),
+                                                info.st_uid, info.st_mtime_ns, info.st_ino)
+    return state
+
+
+def test_user_folders_keep_their_mode_owner_time_and_links(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "shared.txt").write_text("shared")
+    out = tmp_path / "out"
+    write_pages({"a.md": "A1", "sub/b.md": "B1"}, out, prune=True)
+    private = out / "private"
+    private.mkdir()
+    (private / "notes.txt").write_text("mine")
+    private.chmod(0o700)
+    (out / "sub").chmod(0o711)  # a folder curriculum made, which the user then changed
+    (out / "shared").symlink_to(elsewhere)
+    (out / "latest.md").symlink_to("a.md")
+    if os.getuid() == 0:
+        os.chown(private, 1234, 1234)
+    for folder in (private, elsewhere):
+        os.utime(folder, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    out.chmod(0o750)
+    keep = {name: value for name, value in tree_state(out).items() if name not in ("a.md", "sub", "sub/b.md", MANIFEST)}
+    sub = (out / "sub").stat()
+    elsewhere_before = tree_state(elsewhere), elsewhere.stat().st_mtime_ns
+
+    write_pages({"a.md": "A2", "sub/b.md": "B2"}, out, prune=True)
+
+    after = tree_state(out)
+    assert {name: after[name] for name in keep} == keep
+    assert (out / "a.md").read_text() == "A2" and (out / "sub" / "b.md").read_text() == "B2"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o750
+    assert (stat.S_IMODE((out / "sub").stat().st_mode), (out / "sub").stat().st_ino) == (0o711, sub.st_ino)
+    assert (tree_state(elsewhere), elsewhere.stat().st_mtime_ns) == elsewhere_before
+
+
+def test_a_folder_named_like_a_page_stops_the_run_with_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["-q", "build", "--modules", str(GOLDEN_CATALOG), "-o", str(out)]) == 0
+    (out / "index.html").unlink()
+    (out / "index.html").mkdir()
+    (out / "index.html" / "mine.txt").write_text("mine")
+    before = tree_state(out)
+    assert main(["build", "--modules", str(GOLDEN_CATALOG), "-o", str(out), "--hours-per-week", "3"]) == 1
+    assert capsys.readouterr().err == (
+        f"curriculum: error: {out.resolve() / 'index.html'} is a folder where curriculum writes a file: "
+        "move it away or choose another output folder\n"
+    )
+    assert tree_state(out) == before
+
+
+def test_never_writes_through_a_linked_folder(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    write_pages({"a.md": "A1"}, out, prune=True)
+    (out / "shared").symlink_to(elsewhere)
+    before = tree_state(out)
+    with pytest.raises(CurriculumError, match=r"/out/shared is a symbolic link; curriculum does not write through links"):
+        write_pages({"a.md": "A2", "shared/x.html": "X"}, out, prune=True)
+    assert tree_state(out) == before
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_generated_file_the_user_replaced_with_a_link(tmp_path):
+    outside = tmp_path / "outside.md"
+    outside.write_text("not curriculum's")
+    out = tmp_path / "out"
+    write_pages({"a.md": "A1", "b.md": "B1"}, out, prune=True)
+    (out / "a.md").unlink()
+    (out / "a.md").symlink_to(outside)
+    with pytest.raises(CurriculumError, match=r"/out/a.md is a symbolic link"):
+        write_pages({"a.md": "A2", "b.md": "B2"}, out, prune=True)
+    assert outside.read_text() == "not curriculum's" and (out / "b.md").read_text() == "B1"
+    # Pruned instead of rewritten: the link stays and is no longer claimed.
+    write_pages({"b.md": "B2"}, out, prune=True)
+    assert os.readlink(out / "a.md") == str(outside) and outside.read_text() == "not curriculum's"
+    assert json.loads((out / MANIFEST).read_text())["generated"] == ["b.md"]
+
+
+def test_folders_curriculum_made_are_removed_when_empty_and_only_those(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "users").mkdir()
+    write_pages({"users/a.md": "A", "made/deep/b.md": "B", "kept/c.md": "C"}, out, prune=True)
+    assert json.loads((out / MANIFEST).read_text())["folders"] == ["kept", "made", "made/deep"]
+    (out / "kept" / "mine.txt").write_text("mine")
+    write_pages({"other.md": "O"}, out, prune=True)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
+        MANIFEST, "kept", "kept/mine.txt", "other.md", "users"]
+    assert json.loads((out / MANIFEST).read_text()) == {"generated": ["other.md"], "folders": ["kept"]}
+
+
+def test_a_tampered_manifest_touches_nothing_outside_or_of_the_users(tmp_path, caplog):
+    out = tmp_path / "out"
+    write_pages({"a.md": "A"}, out, prune=True)
+    victims = {tmp_path / "victim": "v1", tmp_path / "abs-victim": "v2", tmp_path / "linked-victim": "v3",
+               tmp_path / "victim-folder" / "x.md": "v4"}
+    for path, text in victims.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    (out / "link").symlink_to(tmp_path / "linked-victim")
+    (out / "linked-folder").symlink_to(tmp_path / "victim-folder")
+    (out / "mine").mkdir()
+    (out / "mine" / "notes.txt").write_text("mine")
+    (out / "empty-of-mine").mkdir()
+    listed = ["a.md", str(tmp_path / "abs-victim"), "../victim", "link", "linked-folder/x.md", "linked-folder",
+              "mine", "empty-of-mine", 42, "", "./a.md", ".curriculum-lock"]
+    (out / MANIFEST).write_text(json.dumps({"generated": listed, "folders": ["..", "/tmp", "linked-folder"]}))
+
+    write_pages({"b.md": "B"}, out, prune=True)
+
+    assert {path: path.read_text() for path in victims} == victims
+    assert os.readlink(out / "link") == str(tmp_path / "linked-victim")
+    assert os.readlink(out / "linked-folder") == str(tmp_path / "victim-folder")
+    assert (out / "mine" / "notes.txt").read_text() == "mine" and (out / "empty-of-mine").is_dir()
+    assert not (out / "a.md").exists()
+    assert json.loads((out / MANIFEST).read_text()) == {"generated": ["b.md"], "folders": []}
+    assert "lists '../victim', not a plain path inside the output folder; ignored" in caplog.text
+
+
+def test_a_tampered_journal_touches_nothing_outside(tmp_path):
+    out = tmp_path / "out"
+    write_pages({"a.md": "A"}, out, prune=True)
+    victim = tmp_path / "victim"
+    victim.write_text("v")
+    (out / ".curriculum-journal.json").write_text(json.dumps({
+        "writes": [{"path": "../victim", "replaces": True}, {"path": "x.md", "replaces": False,
+                                                              "beside": ["..", ".curriculum-new-1"]}],
+        "removes": ["../victim", str(victim)], "empty_folders": [".."],
+        "generated": ["../victim"], "folders": ["/"],
+    }))
+    write_pages({"b.md": "B"}, out, prune=False)
+    assert victim.read_text() == "v"
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "a.md", "b.md"]
+
+
+@pytest.mark.parametrize("name", [".curriculum-lock", "sub/.curriculum-new-1", ".curriculum-staging/a.md"])
+def test_curriculums_own_names_are_never_pages(tmp_path, name):
+    with pytest.raises(CurriculumError, match="refusing to write"):
+        write_pages({name: "x"}, tmp_path / "out", prune=True)
