@@ -3,7 +3,6 @@ old or the new set of generated files, never a mix, and the next run finishes
 or rolls back what was left. Two runs into one folder take turns."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
