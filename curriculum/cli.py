@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             _error(str(problem) if problem.path else f"curriculum: error: {problem}")
         return 1
     except KeyboardInterrupt:
-        _error("curriculum: interrupted; the output folder was left as it was")
+        _error("curriculum: interrupted; the output folder holds the previous or the new generated files, never a mix")
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)

@@ -130,7 +130,8 @@ def path(
 
 
 def _protected(loaded: LoadedCatalog, template_dirs: Sequence[Path]) -> list[Path]:
-    """Folders an output folder must never contain (it is swapped out whole)."""
+    """Folders an output folder must never contain: a rebuild there would mix
+    generated files with the catalog or templates it was made from."""
     return [*loaded.dirs, *template_dirs, resources.builtin_modules_dir(), resources.builtin_templates_dir()]
 
 
