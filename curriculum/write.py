@@ -802,29 +802,23 @@ def _sync(fd: int) -> None:
         raise OSError(code, os.strerror(code))
 
 
-@contextmanager
 def _signals_deferred():
     """Hold Ctrl-C and SIGTERM until the block is done."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    deferred = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return _signal_mask(getattr(signal, "SIG_BLOCK", None))
 
 
-@contextmanager
 def _signals_allowed():
     """Let Ctrl-C and SIGTERM through again inside a deferred block (staging
     can take long and changes nothing the user sees)."""
+    return _signal_mask(getattr(signal, "SIG_UNBLOCK", None))
+
+
+@contextmanager
+def _signal_mask(how):
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    deferred = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_UNBLOCK, deferred)
+    old = signal.pthread_sigmask(how, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
