@@ -19,6 +19,7 @@ from .errors import CurriculumError, did_you_mean, raise_if_any
 from .limits import MAX_HOURS_PER_WEEK, parse_date
 from .loader import schema_errors
 from .model import Catalog, Member, Team
+from .text import one_line
 from .yamlread import read_text, read_yaml
 
 CSV_COLUMNS = ("name", "email", "role", "knows", "goals", "hours_per_week")
@@ -81,7 +82,7 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
     members = []
     for index, item in enumerate(data["members"]):
         line = document.line_of(("members", index))
-        name = clean_name(item["name"])
+        name = one_line(item["name"])
         if not name:
             problems.append(CurriculumError("'name' must not be empty (it has only control characters)", path, line))
         members.append(Member(
@@ -91,13 +92,13 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
             knows=tuple(dict.fromkeys(item.get("knows", ()))),
             goals=tuple(dict.fromkeys(item.get("goals", ()))),
             hours_per_week=float(item.get("hours_per_week", default_hours)),
-            pairs_with=tuple(clean_name(n) for n in item.get("pairs_with", ())),
+            pairs_with=tuple(one_line(n) for n in item.get("pairs_with", ())),
             line=line,
         ))
     raise_if_any(problems)
     readiness = data.get("readiness")
     return Team(
-        name=clean_name(data["team"]) or "Team",
+        name=one_line(data["team"]) or "Team",
         size=data.get("company_size"),
         start=start,
         members=tuple(members),
@@ -188,7 +189,7 @@ def _member_from_row(
     cells: dict[str, str], path: Path, line: int, default_hours: float, problems: list[CurriculumError]
 ) -> Member | None:
     before = len(problems)
-    name = clean_name(cells.get("name", ""))
+    name = one_line(cells.get("name", ""))
     if not name:
         problems.append(CurriculumError("'name' must not be empty", path, line))
     elif len(name) > MAX_NAME:
@@ -278,19 +279,6 @@ def member_slugs(members: Sequence[Member]) -> dict[str, str]:
         taken.add(slug)
         slugs[member.name] = slug
     return slugs
-
-
-# Terminal escape sequences (control sequences, strings such as OSC, and the
-# short ones), then any other control or bidirectional-override character:
-# names reach terminals and pages.
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(\x07|\x1b\\)?|[ -/]*[0-~])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_name(text: str) -> str:
-    """A name as one line of printable text: escape sequences and control
-    characters removed, runs of white space made one space."""
-    return " ".join(_CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", " ".join(text.split()))).split())
 
 
 def slugify(text: str) -> str:

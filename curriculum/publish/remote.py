@@ -12,11 +12,11 @@ backstop for forms the first pass cannot know.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from ..errors import CurriculumError
+from ..text import one_line
 
 REDACTED = "***"
 # Shorter secrets are redacted only where they sit in a URL (`x@`, `=x`):
@@ -24,9 +24,6 @@ REDACTED = "***"
 _BARE_SECRET_LENGTH = 6
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", re.S)
-# Terminal escape sequences (CSI, OSC, and other ESC sequences, 7- and 8-bit).
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-                      r"|\x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]?")
 _BACKSTOP = (
     # user info in a URL, up to its last '@' (a password may hold '/' or '@')
     (re.compile(r"(?<=://)[^\s'\"<>]*@"), REDACTED + "@"),
@@ -112,10 +109,6 @@ def parse_url(url: str, what: str) -> SplitResult:
 
 
 def clean_text(text: str, limit: int = 500) -> str:
-    """Untrusted text (from a remote, or a URL) as one printable line:
-    terminal escape sequences and control and format characters removed,
-    whitespace collapsed, at most `limit` characters."""
-    text = _ESCAPES.sub("", str(text))
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Untrusted text from a remote, or a URL, as one printable line of at
+    most `limit` characters."""
+    return one_line(text, limit)
