@@ -114,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     team.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1 (overrides the file's)")
     team.add_argument("--hours-per-week", type=_hours_per_week, metavar="H",
                       help="study hours per week for members who don't say (overrides the file's; default 5)")
+    team.add_argument("--no-cohorts", action="store_true",
+                      help="plan everyone alone, without group sessions")
     catalog_options(team)
     team.add_argument("--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
                       help=f"output formats: {', '.join(FORMATS)} (default: md html)")
@@ -347,12 +349,14 @@ def _team(args) -> int:
             raise CurriculumError("-o - writes the team plan (team.json) to standard output and takes --format json; "
                                   "for one person's syllabus use: curriculum path ... -o -")
         with _progress(args, "planning") as tick:
-            document = team_json(args.team_file, args.modules, args.size, args.start, args.hours_per_week, tick)
+            document = team_json(args.team_file, args.modules, args.size, args.start, args.hours_per_week, tick,
+                                 not args.no_cohorts)
         _write_document(document)
         return 0
     with _progress(args, "planning") as tick:
         out_dir, written = team(args.team_file, args.modules, args.output and Path(args.output), formats,
-                                args.templates, args.size, args.start, args.hours_per_week, progress=tick)
+                                args.templates, args.size, args.start, args.hours_per_week, progress=tick,
+                                cohorts=not args.no_cohorts)
     _report(args, written, out_dir)
     return 0
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import resources
 from .errors import CurriculumError, did_you_mean, raise_if_any
-from .model import ALL_ROLES, Catalog, Location, Module, Resource, Role, Size
+from .model import ALL_ROLES, Catalog, Facilitation, Location, Module, Resource, Role, Size
 from .quickcheck import compile_schema
 from .yamlread import YamlDocument, read_yaml
 
@@ -54,10 +54,11 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     sizes: dict[str, Size] = {}
     path_why: dict[tuple[str, str], tuple[str, Location]] = {}
     lint: dict[str, object] = {}
+    facilitation: list[tuple[Facilitation, Location]] = []
     for directory in settings_dirs:
         settings = directory / SETTINGS_FILE
         if settings.is_file():
-            _load_settings(settings, roles, sizes, path_why, lint, problems)
+            _load_settings(settings, roles, sizes, path_why, lint, facilitation, problems)
 
     modules: dict[str, Module] = {}
     # Every role and size a module names, checked once all catalogs have
@@ -77,6 +78,10 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
         known = roles if audience.kind == "role" else sizes
         if audience.value not in known and not (audience.kind == "role" and audience.value == ALL_ROLES):
             problems.append(_unknown(audience.kind, audience.value, known, audience.where))
+    for rule, where in facilitation:
+        if rule.role not in roles:
+            problems.append(_unknown("role", rule.role, roles, where))
+        problems.extend(_unknown("size", size, sizes, where) for size in rule.sizes if size not in sizes)
     for (role, size), (_, where) in sorted(path_why.items()):
         if role not in roles:
             problems.append(_unknown("role", role, roles, where))
@@ -89,6 +94,7 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
         sizes=sizes,
         path_why={key: why for key, (why, _) in sorted(path_why.items())},
         lint=lint,
+        facilitation=tuple(rule for rule, _ in facilitation),
     ), problems
 
 
@@ -219,7 +225,7 @@ def _module(data: dict[str, Any], location: Location, lines: dict[tuple, int]) -
     )
 
 
-def _load_settings(path, roles, sizes, path_why, lint, problems) -> None:
+def _load_settings(path, roles, sizes, path_why, lint, facilitation, problems) -> None:
     try:
         document = read_yaml(path)
     except CurriculumError as exc:
@@ -247,6 +253,10 @@ def _load_settings(path, roles, sizes, path_why, lint, problems) -> None:
         where = Location(str(path), document.line_of(("paths", index)))
         path_why[(item["role"], item["size"])] = (item["why"], where)
     lint.update(document.data.get("lint", {}))
+    for index, item in enumerate(document.data.get("facilitation", ())):
+        rule = Facilitation(item["role"], float(item["hours_per_week"]), tuple(item.get("sizes", ())),
+                            tuple(item.get("leads", ())))
+        facilitation.append((rule, Location(str(path), document.line_of(("facilitation", index)))))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .schedule import CohortSettings
+
 # Lifecycle order of an end-to-end ML system; planning prefers earlier stages.
 STAGES = (
     "foundations",
@@ -91,6 +93,18 @@ class Size:
 
 
 @dataclass(frozen=True)
+class Facilitation:
+    """Who leads group sessions by default: a role (at `sizes`, or every
+    size when empty) may facilitate `hours_per_week`, leading sessions in
+    the `leads` stages first."""
+
+    role: str
+    hours_per_week: float
+    sizes: tuple[str, ...] = ()
+    leads: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Modules (keyed by id, in id order), roles and sizes (in the order the
     catalogs define them)."""
@@ -102,6 +116,17 @@ class Catalog:
     path_why: dict[tuple[str, str], str] = field(default_factory=dict)
     # Settings of `curriculum lint` (the `lint` section of catalog.yaml files).
     lint: dict[str, object] = field(default_factory=dict)
+    facilitation: tuple[Facilitation, ...] = ()
+
+    def facilitation_for(self, role: str, size: str | None) -> Facilitation:
+        """The default for `role` at `size`: a rule naming the size wins over
+        one for every size, a later catalog's over an earlier one's."""
+        best = None
+        for rule in self.facilitation:
+            if rule.role == role and (not rule.sizes or size in rule.sizes):
+                if best is None or bool(rule.sizes) >= bool(best.sizes):
+                    best = rule
+        return best or Facilitation(role, 0.0)
 
     def why(self, role: str, size: str) -> str:
         specific = self.path_why.get((role, size))
@@ -137,7 +162,11 @@ class Step:
     reasons: tuple[Reason, ...]
     week: int  # first week it is worked on (1-based)
     end_week: int  # last week it is worked on
-    start_hour: float  # cumulative hours before this module
+    start_hour: float  # hours of the modules before it in the syllabus
+    hours_by_week: tuple[tuple[int, float], ...] = ()  # (week, hours studied), summing to the module's hours
+    cohort: str | None = None  # the group session it is taken in, in a team plan
+    solo_week: int | None = None  # the week it would start in the person's solo plan
+    note: str = ""  # why a team plan places it differently from the solo plan
 
     def start_date(self, start: dt.date | None) -> dt.date | None:
         return week_start(start, self.week)
@@ -186,6 +215,9 @@ class Member:
     hours_per_week: float = 5.0
     pairs_with: tuple[str, ...] = ()
     line: int = 1  # of the member's entry (or CSV row) in the team file
+    # Hours a week this person may spend facilitating group sessions; None:
+    # the catalog's default for their role and company size.
+    facilitation_hours_per_week: float | None = None
 
 
 READINESS_QUESTIONS = {
@@ -205,15 +237,48 @@ class Team:
     # None when the file does not say.
     readiness: dict[str, bool] | None = field(default=None, compare=False)
     source: str = ""
+    # How group sessions are formed; None plans everyone alone (--no-cohorts).
+    cohorts: CohortSettings | None = CohortSettings()
 
 
 @dataclass(frozen=True)
 class Cohort:
-    """A module two or more members share, taught once as a group session."""
+    """A group session: members who take a module together, starting in the
+    same week, led by a facilitator from the team (None: an external one)."""
 
+    id: str
     module: Module
-    week: int
+    week: int  # the week the attendees start the module together
+    end_week: int  # the last week an attendee works on it
+    hours: float  # contact hours of the session
     attendees: tuple[str, ...]  # member names
+    facilitator: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberSchedule:
+    """What the team schedule means for one member."""
+
+    solo_weeks: int  # weeks of their solo plan (`curriculum path`)
+    delay_weeks: int  # weeks of the team plan minus solo_weeks
+    facilitation_hours_per_week: float
+    facilitates: tuple[str, ...]  # session ids
+    weekly_hours: tuple[tuple[int, float, float], ...]  # (week, study hours, facilitation hours)
+
+
+@dataclass(frozen=True)
+class ScheduleSummary:
+    """How well the team schedule teaches shared modules in groups."""
+
+    solver: str  # "greedy" or "cp-sat"
+    optimal: bool  # proven best under the model's objective
+    gap: float | None  # how far below the best possible it may be (0..1), where known
+    grouped_hours: float  # learner-hours taught in sessions
+    shareable_hours: float  # learner-hours of modules at least min_size members have
+    mean_delay_weeks: float
+    max_delay_weeks: int
+    facilitation_hours: float  # contact hours led by members
+    external_sessions: int  # sessions that need a facilitator from outside
 
 
 @dataclass(frozen=True)
@@ -232,6 +297,10 @@ class TeamPlan:
     cohorts: tuple[Cohort, ...]
     advice: tuple[Advice, ...]
     slugs: dict[str, str] = field(compare=False)  # member name -> file name
+    schedule: ScheduleSummary | None = None
+    members: dict[str, MemberSchedule] = field(default_factory=dict, compare=False)  # by member name
+    # Shareable modules some members study alone: (module id, member names, why)
+    alone: tuple[tuple[str, tuple[str, ...], str], ...] = ()
 
     @property
     def total_hours(self) -> float:
@@ -249,7 +318,8 @@ class TeamPlan:
 
     @property
     def facilitator_hours(self) -> float:
-        return round(sum(c.module.hours for c in self.cohorts), 6)
+        """Contact hours of all sessions, whoever leads them."""
+        return round(sum(c.hours for c in self.cohorts), 6)
 
     @property
     def separate_sessions(self) -> int:
@@ -257,8 +327,8 @@ class TeamPlan:
 
     @property
     def separate_hours(self) -> float:
-        """Hours a facilitator would spend teaching each cohort member one by one."""
-        return round(sum(c.module.hours * len(c.attendees) for c in self.cohorts), 6)
+        """Hours a facilitator would spend teaching each attendee one by one."""
+        return round(sum(c.hours * len(c.attendees) for c in self.cohorts), 6)
 
 
 def readiness_gaps(team: Team) -> list[str]:

@@ -156,12 +156,14 @@ def team_plan(
     start: dt.date | None = None,
     hours_per_week: float | None = None,
     progress=None,
+    cohorts: bool = True,
 ) -> tuple[LoadedCatalog, TeamPlan]:
+    """Read and plan a team; without `cohorts`, everyone is planned alone."""
     from .team import read_team
     from .teamplan import plan_team
 
     loaded = load(module_dirs)
-    team = read_team(team_file, loaded.catalog, size, start, hours_per_week)
+    team = read_team(team_file, loaded.catalog, size, start, hours_per_week, cohorts)
     with _gc_paused():
         planned = plan_team(loaded.catalog, loaded.graph, team, progress)
     gc.freeze()
@@ -200,10 +202,11 @@ def team(
     start: dt.date | None = None,
     hours_per_week: float | None = None,
     progress=None,
+    cohorts: bool = True,
 ) -> tuple[Path, list[str]]:
     """Plan and write a whole team: a full rebuild of its output folder.
     Returns the folder and the files written."""
-    loaded, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress)
+    loaded, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress, cohorts)
     pages = team_pages(planned, formats, template_dirs)
     out_dir = out_dir or default_team_output(planned)
     return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
@@ -216,11 +219,12 @@ def team_json(
     start: dt.date | None = None,
     hours_per_week: float | None = None,
     progress=None,
+    cohorts: bool = True,
 ) -> str:
     """The team plan as the JSON document `team` writes as team.json."""
     from .render import team_document, to_json
 
-    _, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress)
+    _, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress, cohorts)
     return to_json(team_document(planned))
 
 

@@ -1,9 +1,12 @@
-"""Plan stage: a profile -> the ordered, scheduled modules that person needs."""
+"""Plan stage: a profile -> the modules that person needs, in learning order
+(`choose_path`), placed in weeks by the scheduler (`plan_path`)."""
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 
@@ -11,6 +14,7 @@ from .errors import CurriculumError, did_you_mean, raise_if_any
 from .graph import ancestors_of
 from .limits import MAX_HOURS_PER_WEEK, MAX_WEEKS, check_start
 from .model import LEVELS, STAGES, Catalog, Plan, Profile, Reason, Step
+from .schedule import Learner, Placement, schedule
 
 # Modules without a stage are ordered as foundations.
 _STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)} | {None: 0}
@@ -47,7 +51,17 @@ def check_profile(catalog: Catalog, profile: Profile) -> None:
     raise_if_any(problems)
 
 
-def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
+@dataclass(frozen=True)
+class Path:
+    """The modules a person needs, in learning order, each with why it is
+    there: what `plan_path` chooses before anything is placed in weeks."""
+
+    profile: Profile
+    order: tuple[str, ...]
+    reasons: dict[str, tuple[Reason, ...]]
+
+
+def choose_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Path:
     """Targets for the role and size, plus goals, plus everything they need,
     minus what the person knows (and what that implies), in learning order."""
     check_profile(catalog, profile)
@@ -55,20 +69,56 @@ def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
     wanted = targets | set(profile.goals)
     known = set(profile.knows) | ancestors_of(graph, profile.knows)
     needed = (wanted | ancestors_of(graph, wanted)) - known
-
     order = _learning_order(catalog, graph, needed)
     _check_length(sum(catalog.modules[m].hours for m in order), profile.hours_per_week)
     position = {module_id: index for index, module_id in enumerate(order)}
+    reasons = {m: _reasons(m, targets, profile.goals, graph, position) for m in order}
+    return Path(profile, tuple(order), reasons)
+
+
+def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
+    """One person's syllabus: their path, scheduled alone."""
+    path = choose_path(catalog, graph, profile)
+    learner = Learner("", path.order, profile.hours_per_week)
+    placed = schedule([learner], module_hours(catalog, path.order), prerequisites_of(graph, path.order))
+    return make_plan(catalog, path, placed.placements[""])
+
+
+def module_hours(catalog: Catalog, modules) -> dict[str, float]:
+    return {m: catalog.modules[m].hours for m in modules}
+
+
+def prerequisites_of(graph: nx.DiGraph, modules) -> dict[str, tuple[str, ...]]:
+    return {m: tuple(graph.predecessors(m)) for m in modules}
+
+
+def make_plan(
+    catalog: Catalog,
+    path: Path,
+    placements: Sequence[Placement],
+    cohorts: Mapping[str, str] | None = None,
+    solo_weeks: Mapping[str, int] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> Plan:
+    """The syllabus for `path` as placed in weeks: steps in the order they
+    start (learning order among modules starting in the same week). In a
+    team plan, `cohorts` names each module's group session, `solo_weeks`
+    gives the week it would start alone and `notes` says why it moved."""
+    profile = path.profile
+    position = {module_id: index for index, module_id in enumerate(path.order)}
+    placed = sorted(placements, key=lambda p: (p.week, position[p.module]))
     steps = []
     elapsed = 0.0
-    for module_id in order:
-        module = catalog.modules[module_id]
-        reasons = _reasons(module_id, targets, profile.goals, graph, position)
-        week = _week_of(elapsed, profile.hours_per_week)
-        end = elapsed + module.hours
-        end_week = max(week, math.ceil(_round(end / profile.hours_per_week)))
-        steps.append(Step(module, reasons, week, end_week, _round(elapsed)))
-        elapsed = end
+    for placement in placed:
+        module = catalog.modules[placement.module]
+        steps.append(Step(
+            module, path.reasons[placement.module], placement.week, placement.end_week, _round(elapsed),
+            hours_by_week=tuple((week, float(hours)) for week, hours in placement.hours_by_week),
+            cohort=(cohorts or {}).get(placement.module),
+            solo_week=(solo_weeks or {}).get(placement.module, placement.week),
+            note=(notes or {}).get(placement.module, ""),
+        ))
+        elapsed += module.hours
     return Plan(
         profile=profile,
         role=catalog.roles[profile.role],
@@ -76,8 +126,7 @@ def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
         why=catalog.why(profile.role, profile.size),
         steps=tuple(steps),
         total_hours=_round(elapsed),
-        # The last module's end week: a last module of a few minutes can end a week later than the total's rounding.
-        weeks=steps[-1].end_week if steps else 0,
+        weeks=max((step.end_week for step in steps), default=0),
     )
 
 
@@ -174,10 +223,6 @@ def _reasons(module_id, targets, goals, graph, position) -> tuple[Reason, ...]:
     dependants = sorted((s for s in graph.successors(module_id) if s in position), key=position.get)
     reasons += [Reason("prerequisite", s) for s in dependants]
     return tuple(reasons)
-
-
-def _week_of(elapsed_hours: float, hours_per_week: float) -> int:
-    return math.floor(_round(elapsed_hours / hours_per_week)) + 1
 
 
 def _round(value: float) -> float:

@@ -108,10 +108,10 @@ def _schedule_key(plan: Plan) -> tuple:
 
 
 def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
-    """Each week with the titles of the modules worked on in it."""
+    """Each week with the titles of the modules studied in it."""
     weeks: list[list[str]] = [[] for _ in range(plan.weeks)]
     for step in plan.steps:
-        for week in range(step.week, step.end_week + 1):
+        for week, _ in step.hours_by_week:
             weeks[week - 1].append(step.module.title)
     return list(enumerate(weeks, start=1))
 

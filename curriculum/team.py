@@ -19,10 +19,11 @@ from .errors import CurriculumError, did_you_mean, raise_if_any
 from .limits import MAX_HOURS_PER_WEEK, parse_date
 from .loader import schema_errors
 from .model import Catalog, Member, Team
+from .schedule import CohortSettings
 from .text import one_line
 from .yamlread import read_text, read_yaml
 
-CSV_COLUMNS = ("name", "email", "role", "knows", "goals", "hours_per_week")
+CSV_COLUMNS = ("name", "email", "role", "knows", "goals", "hours_per_week", "facilitation_hours_per_week")
 # As in the YAML team schema (schema/team.schema.json).
 MAX_NAME = 200
 MAX_EMAIL = 320
@@ -39,10 +40,12 @@ def read_team(
     size: str | None = None,
     start: dt.date | None = None,
     hours_per_week: float | None = None,
+    cohorts: bool = True,
 ) -> Team:
     """The team in `path`, checked against `catalog`. `size`, `start` and the
     default `hours_per_week` (from the command line) override the file's; a
-    CSV file needs the size and start date from there."""
+    CSV file needs the size and start date from there. Without `cohorts`,
+    everyone is planned alone."""
     path = Path(path)
     problems: list[CurriculumError] = []
     if path.suffix.lower() == ".csv":
@@ -56,6 +59,7 @@ def read_team(
         members=team.members,
         readiness=team.readiness,
         source=team.source,
+        cohorts=team.cohorts if cohorts else None,
     )
     problems += _check(team, catalog)
     raise_if_any(problems)
@@ -94,6 +98,14 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
             hours_per_week=float(item.get("hours_per_week", default_hours)),
             pairs_with=tuple(one_line(n) for n in item.get("pairs_with", ())),
             line=line,
+            facilitation_hours_per_week=(float(item["facilitation_hours_per_week"])
+                                         if "facilitation_hours_per_week" in item else None),
+        ))
+    settings = CohortSettings(**data.get("cohorts", {}))
+    if settings.min_size > settings.max_size:
+        problems.append(CurriculumError(
+            f"'cohorts': min_size ({settings.min_size}) is larger than max_size ({settings.max_size})",
+            path, document.line_of(("cohorts",)),
         ))
     raise_if_any(problems)
     readiness = data.get("readiness")
@@ -104,6 +116,7 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
         members=tuple(members),
         readiness=None if readiness is None else {k: v in _YES for k, v in readiness.items()},
         source=str(path),
+        cohorts=settings,
     )
 
 
@@ -205,18 +218,8 @@ def _member_from_row(
             if not _SLUG.match(item):
                 problems.append(CurriculumError(f"'{column}' has {item!r}, which is not a valid module id", path, line))
         lists[column] = tuple(dict.fromkeys(items))
-    hours = default_hours
-    if cells.get("hours_per_week"):
-        try:
-            # A decimal comma, as spreadsheets write it in much of Europe.
-            hours = float(re.sub(r"^(\d+),(\d+)$", r"\1.\2", cells["hours_per_week"]))
-        except ValueError:
-            hours = math.nan
-        if not 0 < hours <= MAX_HOURS_PER_WEEK:
-            problems.append(CurriculumError(
-                f"'hours_per_week' must be a number of hours from 0 to {MAX_HOURS_PER_WEEK:g}; "
-                f"got {cells['hours_per_week']!r}", path, line
-            ))
+    hours = _hours_cell(cells, "hours_per_week", path, line, problems, zero=False)
+    facilitation = _hours_cell(cells, "facilitation_hours_per_week", path, line, problems, zero=True)
     email = cells.get("email", "")
     if len(email) > MAX_EMAIL:
         problems.append(CurriculumError(f"'email' is too long (limit {MAX_EMAIL})", path, line))
@@ -225,7 +228,26 @@ def _member_from_row(
     if len(problems) > before:
         return None
     return Member(name=name, role=role, email=email, knows=lists["knows"], goals=lists["goals"],
-                  hours_per_week=hours, line=line)
+                  hours_per_week=default_hours if hours is None else hours, line=line,
+                  facilitation_hours_per_week=facilitation)
+
+
+def _hours_cell(cells: dict[str, str], column: str, path: Path, line: int, problems: list[CurriculumError],
+                zero: bool) -> float | None:
+    """A cell of hours a week, or None when empty; `zero` allows 0."""
+    text = cells.get(column)
+    if not text:
+        return None
+    try:
+        # A decimal comma, as spreadsheets write it in much of Europe.
+        hours = float(re.sub(r"^(\d+),(\d+)$", r"\1.\2", text))
+    except ValueError:
+        hours = math.nan
+    if not (0 <= hours if zero else 0 < hours) or not hours <= MAX_HOURS_PER_WEEK:
+        problems.append(CurriculumError(
+            f"'{column}' must be a number of hours from 0 to {MAX_HOURS_PER_WEEK:g}; got {text!r}", path, line
+        ))
+    return hours
 
 
 def _check(team: Team, catalog: Catalog) -> list[CurriculumError]:

@@ -1,19 +1,25 @@
-"""Plan a whole team: each member's path, shared modules taught as cohorts,
-and structure advice from the teaching stance."""
+"""Plan a whole team: each member's path, one schedule for everyone with
+shared modules taught in group sessions led by the team, and structure
+advice from the teaching stance."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from functools import lru_cache
 
 import networkx as nx
 
 from .errors import CurriculumError, raise_if_any
 from .graph import ancestors_of
 from .lint import LintSettings
-from .model import READINESS_QUESTIONS, Advice, Catalog, Cohort, Member, Plan, Profile, TeamPlan, readiness_gaps
-from .plan import ScheduleTooLong, plan_path
+from .model import (
+    READINESS_QUESTIONS, Advice, Catalog, Cohort, Member, MemberSchedule, Plan, Profile, ScheduleSummary, Team,
+    TeamPlan, readiness_gaps,
+)
+from .plan import ScheduleTooLong, choose_path, make_plan, module_hours, prerequisites_of
+from .schedule import CohortSettings, Learner, schedule
 from .team import member_slugs
+
 
 def plan_team(
     catalog: Catalog,
@@ -21,11 +27,13 @@ def plan_team(
     team: Team,
     progress: Callable[[int, int], None] | None = None,
 ) -> TeamPlan:
-    """`progress(done, total)` is called after each member is planned."""
+    """Choose every member's path, then schedule the whole team at once:
+    shared modules in group sessions led by members where someone can.
+    `progress(done, total)` is called after each member's path is chosen."""
     settings = LintSettings.from_catalog(catalog)
     gaps = readiness_gaps(team)
     framing = settings.readiness_module if settings.readiness_module in catalog.modules else None
-    plans = []
+    paths = []
     too_long = []
     for done, member in enumerate(team.members, start=1):
         goals = member.goals
@@ -33,36 +41,183 @@ def plan_team(
             goals = goals + (framing,)
         profile = Profile(member.role, team.size, member.knows, goals, member.hours_per_week, team.start)
         try:
-            plans.append((member, plan_path(catalog, graph, profile)))
+            paths.append((member, choose_path(catalog, graph, profile)))
         except ScheduleTooLong as exc:
             too_long.append(CurriculumError(f"{member.name}: {exc.message}", team.source, member.line))
         if progress:
             progress(done, len(team.members))
     raise_if_any(too_long)
-    cohorts = _cohorts(graph, plans)
+
+    modules = sorted({m for _, path in paths for m in path.order})
+    hours, prerequisites = module_hours(catalog, modules), prerequisites_of(graph, modules)
+    learners = [Learner(member.name, path.order, member.hours_per_week) for member, path in paths]
+    solo = schedule(learners, hours, prerequisites)
+    placed = schedule(learners, hours, prerequisites, team.cohorts, solo.placements) if team.cohorts else solo
+    cohorts = _sessions(catalog, graph, team, paths, placed)
+    by_name = {c.id: c for c in cohorts}
+    session_ids = [c.id for c in cohorts]
+
+    plans = []
+    for member, path in paths:
+        solo_weeks = {p.module: p.week for p in solo.placements[member.name]}
+        mine = placed.placements[member.name]
+        member_cohorts = {p.module: session_ids[p.session] for p in mine if p.session is not None}
+        notes = _notes(mine, solo_weeks, member_cohorts, by_name, placed.alone, member.name)
+        plans.append((member, make_plan(catalog, path, mine, member_cohorts, solo_weeks, notes)))
+    members = _member_schedules(catalog, team, plans, solo, cohorts)
+    summary = _summary(catalog, team, paths, plans, cohorts, members, placed)
     advice = _advice(team, plans, cohorts, settings, gaps, framing)
-    return TeamPlan(team, tuple(plans), tuple(cohorts), tuple(advice), member_slugs(team.members))
+    return TeamPlan(team, tuple(plans), tuple(cohorts), tuple(advice), member_slugs(team.members),
+                    summary, members, _alone(placed.alone, paths))
 
 
-def _cohorts(graph: nx.DiGraph, plans: list[tuple[Member, Plan]]) -> list[Cohort]:
-    """Each module two or more members share, in a week when every attendee
-    has finished its prerequisites (and no earlier than anyone planned it)."""
-    ancestors = lru_cache(maxsize=None)(lambda module_id: frozenset(ancestors_of(graph, [module_id])))
-    attending: dict[str, list[tuple[Member, int, int]]] = {}
-    modules = {}
-    for member, plan in plans:
-        end_week = {step.module.id: step.end_week for step in plan.steps}
-        for step in plan.steps:
-            ready = max((end_week[a] for a in ancestors(step.module.id) if a in end_week), default=0)
-            attending.setdefault(step.module.id, []).append((member, step.week, ready))
-            modules[step.module.id] = step.module
-    cohorts = []
-    for module_id, attendees in attending.items():
-        if len(attendees) < 2:
+def _sessions(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, placed) -> list[Cohort]:
+    """The schedule's sessions as cohorts: numbered per module in the order
+    they run, each led by a member who can (see `_facilitators`)."""
+    ends: dict[tuple[str, str], int] = {}
+    for member, _ in paths:
+        for placement in placed.placements[member.name]:
+            ends[member.name, placement.module] = placement.end_week
+    numbers: dict[str, int] = {}
+    drafts = []
+    for session in placed.sessions:
+        numbers[session.module] = numbers.get(session.module, 0) + 1
+        module = catalog.modules[session.module]
+        contact = min(team.cohorts.session_hours, module.hours)
+        drafts.append(Cohort(
+            id=f"{session.module}-{numbers[session.module]}", module=module, week=session.week,
+            end_week=max(ends[name, session.module] for name in session.attendees), hours=contact,
+            attendees=session.attendees,
+        ))
+    leaders = _facilitators(catalog, graph, team, paths, drafts, ends)
+    return [dataclasses.replace(c, facilitator=leader) for c, leader in zip(drafts, leaders)]
+
+
+def _facilitators(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, cohorts: list[Cohort], ends) -> list:
+    """For each session in the order they run: a member who knows its module
+    (through `knows`) or finished it in an earlier week, is not attending,
+    and has facilitation hours left that week; first those whose role leads
+    the module's stage, then whoever has led least. None: nobody can."""
+    budget, leads, known = {}, {}, {}
+    for member, path in paths:
+        default = catalog.facilitation_for(member.role, team.size)
+        own = member.facilitation_hours_per_week
+        budget[member.name] = default.hours_per_week if own is None else own
+        leads[member.name] = set(default.leads)
+        known[member.name] = set(member.knows) | ancestors_of(graph, member.knows)
+    used: dict[tuple[str, int], float] = {}
+    led: dict[str, float] = {}
+    leaders = []
+    order = sorted(range(len(cohorts)), key=lambda i: (cohorts[i].week, cohorts[i].id))
+    chosen: dict[int, str | None] = {}
+    for index in order:
+        cohort = cohorts[index]
+        attending = set(cohort.attendees)
+        best = None
+        for member, _ in paths:
+            name = member.name
+            if name in attending or budget[name] - used.get((name, cohort.week), 0.0) < cohort.hours - 1e-9:
+                continue
+            if cohort.module.id not in known[name] and not ends.get((name, cohort.module.id), cohort.week) < cohort.week:
+                continue
+            rank = (cohort.module.stage not in leads[name], led.get(name, 0.0), name)
+            if best is None or rank < best[0]:
+                best = (rank, name)
+        leader = best[1] if best else None
+        if leader:
+            used[leader, cohort.week] = used.get((leader, cohort.week), 0.0) + cohort.hours
+            led[leader] = led.get(leader, 0.0) + cohort.hours
+        chosen[index] = leader
+    leaders = [chosen[i] for i in range(len(cohorts))]
+    return leaders
+
+
+def _notes(placements, solo_weeks, member_cohorts, cohorts, alone, name) -> dict[str, str]:
+    """Why the team schedule places a module differently from the solo plan."""
+    notes = {}
+    for placement in placements:
+        module, week = placement.module, placement.week
+        solo = solo_weeks[module]
+        session = member_cohorts.get(module)
+        if session is not None:
+            others = len(cohorts[session].attendees) - 1
+            note = f"with {others} others in group session {session}"
+            if week != solo:
+                note += f"; alone it would start in week {solo}"
+        elif (name, module) in alone:
+            note = f"studied alone: {alone[name, module]}"
+            if week != solo:
+                note += f"; week {week}, not {solo} as in the solo plan"
+        elif week > solo:
+            note = f"week {week}, not {solo} as alone: earlier weeks went to group sessions"
+        elif week < solo:
+            note = f"week {week}, not {solo} as alone: studied earlier, while waiting for a group session"
+        else:
             continue
-        week = max(max(ready for _, _, ready in attendees) + 1, min(week for _, week, _ in attendees))
-        cohorts.append(Cohort(modules[module_id], week, tuple(member.name for member, _, _ in attendees)))
-    return sorted(cohorts, key=lambda c: (c.week, c.module.id))
+        notes[module] = note
+    return notes
+
+
+def _member_schedules(catalog, team, plans, solo, cohorts) -> dict[str, MemberSchedule]:
+    facilitation: dict[str, dict[int, float]] = {}
+    facilitates: dict[str, list[str]] = {}
+    for cohort in cohorts:
+        if cohort.facilitator:
+            week_hours = facilitation.setdefault(cohort.facilitator, {})
+            week_hours[cohort.week] = week_hours.get(cohort.week, 0.0) + cohort.hours
+            facilitates.setdefault(cohort.facilitator, []).append(cohort.id)
+    result = {}
+    for member, plan in plans:
+        study: dict[int, float] = {}
+        for step in plan.steps:
+            for week, hours in step.hours_by_week:
+                study[week] = study.get(week, 0.0) + hours
+        leading = facilitation.get(member.name, {})
+        weeks = sorted(set(study) | set(leading))
+        solo_weeks = max((p.end_week for p in solo.placements[member.name]), default=0)
+        default = catalog.facilitation_for(member.role, team.size).hours_per_week
+        result[member.name] = MemberSchedule(
+            solo_weeks=solo_weeks,
+            delay_weeks=plan.weeks - solo_weeks,
+            facilitation_hours_per_week=(default if member.facilitation_hours_per_week is None
+                                         else member.facilitation_hours_per_week),
+            facilitates=tuple(facilitates.get(member.name, ())),
+            weekly_hours=tuple((w, round(study.get(w, 0.0), 6), round(leading.get(w, 0.0), 6)) for w in weeks),
+        )
+    return result
+
+
+def _summary(catalog, team, paths, plans, cohorts, members, placed) -> ScheduleSummary:
+    settings = team.cohorts or CohortSettings()
+    takers: dict[str, int] = {}
+    for _, path in paths:
+        for module in path.order:
+            takers[module] = takers.get(module, 0) + 1
+    shareable = sum(catalog.modules[m].hours * n for m, n in takers.items() if n >= settings.min_size)
+    grouped = sum(c.module.hours * len(c.attendees) for c in cohorts)
+    delays = [members[member.name].delay_weeks for member, _ in plans]
+    return ScheduleSummary(
+        solver=placed.solver,
+        optimal=placed.optimal,
+        gap=placed.gap,
+        grouped_hours=round(grouped, 6),
+        shareable_hours=round(shareable, 6),
+        mean_delay_weeks=round(sum(delays) / len(delays), 6) if delays else 0.0,
+        max_delay_weeks=max(delays, default=0),
+        facilitation_hours=round(sum(c.hours for c in cohorts if c.facilitator), 6),
+        external_sessions=sum(c.facilitator is None for c in cohorts),
+    )
+
+
+def _alone(alone: dict[tuple[str, str], str], paths) -> tuple:
+    """Shareable modules some members study alone, grouped by module and why."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for member, path in paths:
+        for module in path.order:
+            why = alone.get((member.name, module))
+            if why:
+                grouped.setdefault((module, why), []).append(member.name)
+    return tuple((module, tuple(names), why) for (module, why), names in sorted(grouped.items()))
 
 
 def _advice(team, plans, cohorts, settings: LintSettings, gaps, framing) -> list[Advice]:

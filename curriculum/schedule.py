@@ -1,0 +1,472 @@
+"""Schedule stage: place each person's chosen modules in weeks. One person
+alone is the same scheduler with no group sessions, so a solo syllabus and a
+team plan cannot drift apart.
+
+Placing one person (`_Person.place`). Time goes week by week. In each week the
+person starts the group sessions they attend that week, continues the
+modules already started, then starts the next modules whose prerequisites are
+finished until the week's hours are used: first what a coming session needs
+(earliest session first), then in their order. Alone, the order is the
+learning order and this is exactly the hour-by-hour plan: a module starts in
+the week its predecessor ends.
+
+A team (`_Team`). A module at least `min_size` members have on their paths is
+shareable and may be taught in group sessions: the attendees start it in the
+session's week, each having finished its prerequisites in an earlier week. In
+the team order, shared modules come when the team typically reaches them, so
+slower learners keep pace on what is shared and catch up on the rest. Then,
+module by module, sessions go in the weeks where the most people can come
+without breaking the rules: everyone still starts each of their sessions in
+its week, nobody spends more than `max_wait_weeks` weeks with hours unused
+while a module waits for its session, and nobody finishes more than
+`max_delay_weeks` later than alone. Hours are counted exactly (in integer
+units of a fraction of an hour), so weeks never shift by float noise.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .errors import CurriculumError
+from .limits import MAX_WEEKS
+
+
+@dataclass(frozen=True)
+class CohortSettings:
+    """How group sessions are formed (the `cohorts` section of a team file)."""
+
+    min_size: int = 3
+    max_size: int = 12
+    max_wait_weeks: int = 2
+    max_delay_weeks: int = 1  # how much later than alone anyone may finish because of sessions
+    session_hours: float = 2.0  # contact hours of one session, at most the module's hours
+
+
+@dataclass(frozen=True)
+class Learner:
+    name: str
+    order: tuple[str, ...]  # module ids in learning order
+    hours_per_week: float
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One module of one learner on the calendar."""
+
+    module: str
+    hours_by_week: tuple[tuple[int, Fraction], ...]  # (week, hours), weeks ascending
+    session: int | None = None  # index into Schedule.sessions
+
+    @property
+    def week(self) -> int:
+        return self.hours_by_week[0][0]
+
+    @property
+    def end_week(self) -> int:
+        return self.hours_by_week[-1][0]
+
+
+@dataclass(frozen=True)
+class Session:
+    module: str
+    week: int
+    attendees: tuple[str, ...]  # learner names, in the order they reached the module
+
+
+@dataclass(frozen=True)
+class Schedule:
+    placements: dict[str, tuple[Placement, ...]]  # learner name -> placements in learning order
+    sessions: tuple[Session, ...]
+    # (learner, module) -> why a shareable module was studied alone
+    alone: dict[tuple[str, str], str]
+    solver: str = "greedy"  # what chose the sessions: "greedy" or "cp-sat"
+    optimal: bool = False  # proven best under the solver's objective
+    gap: float | None = None  # how far below the best possible the objective may be (0..1), where known
+
+
+def schedule(
+    learners: Sequence[Learner],
+    hours: Mapping[str, float],
+    prerequisites: Mapping[str, Sequence[str]],
+    settings: CohortSettings | None = None,
+    solo: Mapping[str, Sequence[Placement]] | None = None,
+) -> Schedule:
+    """Place every learner's modules in weeks; with `settings`, teach
+    shareable modules in group sessions (`solo`, each learner's schedule
+    alone, if already known). `hours` and `prerequisites` cover every module
+    of every path (prerequisites off a learner's path are known to them and
+    ignored)."""
+    exact = {module: _exact(value) for module, value in hours.items()}
+    capacities = {learner.name: _exact(learner.hours_per_week) for learner in learners}
+    # One unit that divides every hour count: weeks are filled with integers.
+    unit = math.lcm(*(value.denominator for value in [*exact.values(), *capacities.values()]))
+    units = {module: int(value * unit) for module, value in exact.items()}
+    people = [_Person(learner, units, int(capacities[learner.name] * unit), unit, prerequisites)
+              for learner in learners]
+    if solo is None:
+        solo = {person.name: _hours(person.place(person.order, {}).placements, unit) for person in people}
+    if settings is None:
+        return Schedule(solo, (), {})
+    team = _Team(people, settings, solo).run()
+    return Schedule({name: _hours(placed, unit) for name, placed in team.placements.items()}, team.sessions,
+                    team.alone)
+
+
+def _hours(placements: Sequence[Placement], unit: int) -> tuple[Placement, ...]:
+    """Placements counted in units of 1/`unit` hour, in hours."""
+    return tuple(Placement(p.module, tuple((week, Fraction(amount, unit)) for week, amount in p.hours_by_week),
+                           p.session) for p in placements)
+
+
+def _exact(value: float) -> Fraction:
+    # Through the decimal text, so 0.1 h is a tenth, not the nearest binary float.
+    return Fraction(repr(float(value)))
+
+
+def _ceil_div(value: int, by: int) -> int:
+    return -(-value // by)
+
+
+def _weeks(count: int) -> str:
+    return f"{count} week{'s' if count != 1 else ''}"
+
+
+class _Person:
+    """One learner's path: what `_place` needs to put it in weeks."""
+
+    def __init__(self, learner: Learner, hours: Mapping[str, int], capacity: int, unit: int, prerequisites):
+        """`hours` and `capacity` are in units of 1/`unit` hour."""
+        self.name = learner.name
+        self.capacity = capacity
+        self.unit = unit
+        self.order = learner.order
+        on_path = set(learner.order)
+        self.prerequisites = {m: tuple(p for p in prerequisites.get(m, ()) if p in on_path) for m in learner.order}
+        self.hours = {m: hours[m] for m in learner.order}
+        self.needed_by: dict[str, list[str]] = {}
+        for module in learner.order:
+            for prerequisite in self.prerequisites[module]:
+                self.needed_by.setdefault(prerequisite, []).append(module)
+
+    def ancestors(self, module: str) -> set[str]:
+        found, stack = set(), [module]
+        while stack:
+            for prerequisite in self.prerequisites[stack.pop()]:
+                if prerequisite not in found:
+                    found.add(prerequisite)
+                    stack.append(prerequisite)
+        return found
+
+    def place(self, sequence: Sequence[str], pins: Mapping[str, int]) -> _Placed:
+        """The person's modules in weeks, starting modules in `sequence`
+        order, each pinned module (-> week) in exactly its week; see
+        `_Placed` for what comes back."""
+        rank = {m: i for i, m in enumerate(sequence)}
+        # A module needed by a pinned one must be done before that week: earliest such week first.
+        due: dict[str, float] = {}
+        for module in reversed(self.order):
+            weeks = [due[m] for m in self.needed_by.get(module, ())]
+            weeks += [pins[m] for m in self.needed_by.get(module, ()) if m in pins]
+            due[module] = min(weeks, default=float("inf"))
+        pinned_at: dict[int, list[str]] = {}
+        for module, week in pins.items():
+            pinned_at.setdefault(week, []).append(module)
+        remaining = dict(self.hours)
+        allocations: dict[str, list[tuple[int, int]]] = {m: [] for m in self.order}
+        end_week: dict[str, int] = {}
+        active: list[str] = []
+        missed: set[str] = set()
+        waiting = {m: len(self.prerequisites[m]) for m in self.order}
+        startable = [(due[m], rank[m], m) for m in self.order if not waiting[m]]
+        heapq.heapify(startable)
+        parked: list[str] = []  # startable, but pinned to a later week
+        started: set[str] = set()
+        waits: dict[str, int] = {}
+
+        def finish(module: str, week: int) -> None:
+            end_week[module] = week
+            for dependant in self.needed_by.get(module, ()):
+                waiting[dependant] -= 1
+                if not waiting[dependant]:
+                    heapq.heappush(startable, (due[dependant], rank[dependant], dependant))
+
+        def work(module: str, week: int, cap: int) -> int:
+            take = min(remaining[module], cap)
+            allocations[module].append((week, take))
+            remaining[module] -= take
+            if remaining[module] == 0:
+                active.remove(module)
+                finish(module, week)
+            return cap - take
+
+        week = 0
+        while len(end_week) < len(self.order):
+            week += 1
+            if week > 2 * MAX_WEEKS:  # paths fit MAX_WEEKS alone; sessions add little, never this much
+                raise CurriculumError(f"the team schedule takes over {2 * MAX_WEEKS} weeks")
+            cap = self.capacity
+            for module in sorted(pinned_at.get(week, ()), key=rank.get):
+                if module in missed:
+                    continue
+                if any(end_week.get(p, week) >= week for p in self.prerequisites[module]):
+                    missed.add(module)  # placed as any other module from now on
+                    continue
+                if module in parked:
+                    parked.remove(module)
+                started.add(module)  # if still in `startable`, skipped there
+                active.insert(0, module)
+                cap = work(module, week, cap)
+            for module in [m for m in missed if m in parked]:
+                parked.remove(module)
+                heapq.heappush(startable, (due[module], rank[module], module))
+            for module in list(active):
+                if cap <= 0:
+                    break
+                cap = work(module, week, cap)
+            while cap > 0 and startable:
+                _, _, module = heapq.heappop(startable)
+                if module in started:
+                    continue
+                if module in pins and module not in missed and pins[module] > week:
+                    parked.append(module)
+                    continue
+                started.add(module)
+                active.append(module)
+                cap = work(module, week, cap)
+            if cap > 0:  # hours unused: everyone with a session to come was waiting for it
+                for module in parked:
+                    waits[module] = waits.get(module, 0) + 1
+        placements = tuple(Placement(m, tuple(allocations[m])) for m in self.order)  # in units until `_hours`
+        return _Placed(placements, missed, waits, max(end_week.values(), default=0))
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """One person placed: the placements (in learning order), the pinned
+    modules that could not start in their week (a prerequisite not finished
+    in an earlier week), the weeks spent with hours unused while each pinned
+    module waited for its week, and the last week."""
+
+    placements: tuple[Placement, ...]
+    missed: set[str]
+    waits: dict[str, int]
+    weeks: int
+
+
+class _Team:
+    """Group sessions for a team (see the module's docstring).
+
+    People with the same path and hours a week would have the same schedule:
+    they form one class, placed once, so a department of a thousand costs
+    about as much as its few dozen distinct paths. Shareable modules are taken
+    in the order the team typically reaches them; for each, every class tries
+    the weeks around where it has the module now, and a week is possible for
+    it if, placed with that session, it still starts every session it has in
+    its week, waits at most `max_wait_weeks` for each, and finishes at most
+    `max_delay_weeks` later than alone. Sessions go where the most people can
+    come (then where they lose least time, then nearest where they have the
+    module now), while at least `min_size` can. A second pass lets those
+    still alone join sessions that other modules' sessions made reachable."""
+
+    # The weeks a class tries for a session, around where it has the module now.
+    EARLIER = 16
+    LATER = 8
+    PASSES = 2
+
+    def __init__(self, people: list[_Person], settings: CohortSettings, solo: Mapping[str, Sequence[Placement]]):
+        self.settings = settings
+        solo_weeks = {(p.name, placement.module): placement.week for p in people for placement in solo[p.name]}
+        takers: dict[str, list[str]] = {}
+        for person in people:
+            for module in person.order:
+                takers.setdefault(module, []).append(person.name)
+        self.shareable = {m for m, names in takers.items() if len(names) >= settings.min_size}
+        starts: dict[str, list[int]] = {}
+        for (_, module), week in solo_weeks.items():
+            if module in self.shareable:
+                starts.setdefault(module, []).append(week)
+        pace = {m: sorted(weeks)[len(weeks) // 2] for m, weeks in starts.items()}
+        self.modules = sorted(self.shareable, key=lambda m: (pace[m], m))
+        classes: dict[tuple, _Class] = {}
+        for person in people:
+            key = (person.order, person.capacity, tuple(sorted(person.prerequisites.items())))
+            if key not in classes:
+                sequence = _team_sequence(person, pace, solo[person.name])
+                solo_end = max((p.end_week for p in solo[person.name]), default=0)
+                classes[key] = _Class(person, sequence, solo_end)
+            classes[key].members.append(person.name)
+        self.classes = sorted(classes.values(), key=lambda c: c.members[0])
+        for group in self.classes:
+            group.placed = group.person.place(group.sequence, {})
+
+    def run(self) -> Schedule:
+        sessions: dict[tuple[str, int], list[_Class]] = {}  # (module, week) -> classes attending
+        for _ in range(self.PASSES):
+            for module in self.modules:
+                self._group(module, sessions)
+        alone = {}
+        for module in self.modules:
+            left = [c for c in self.classes if module in c.person.hours and module not in c.pins]
+            for group in left:
+                alone[group, module] = self._why_alone(module, group, left)
+        return self._result(sessions, alone)
+
+    def _group(self, module: str, sessions: dict) -> None:
+        """Sessions for the classes that take `module` alone so far: join a
+        week that already has one, else new ones where most people can come."""
+        left = [c for c in self.classes if module in c.person.hours and module not in c.pins]
+        weeks = sorted(week for m, week in sessions if m == module)
+        for group in list(left):
+            possible = self._weeks_possible(group, module)
+            now = self._week_of(group, module)
+            joinable = [w for w in weeks if w in possible]
+            if joinable:
+                week = min(joinable, key=lambda w: (abs(w - now), w))
+                self._pin(group, module, week, possible[week])
+                sessions[module, week].append(group)
+                left.remove(group)
+        while left:
+            options = {c: self._weeks_possible(c, module) for c in left}
+            week, joining = self._best_week(module, options)
+            if sum(len(c.members) for c in joining) < self.settings.min_size:
+                break
+            for group in joining:
+                self._pin(group, module, week, options[group][week])
+                left.remove(group)
+            sessions[module, week] = joining
+
+    @staticmethod
+    def _pin(group: _Class, module: str, week: int, placed: _Placed) -> None:
+        group.pins[module] = week
+        group.placed = placed
+        group.possible.clear()
+
+    @staticmethod
+    def _week_of(group: _Class, module: str) -> int:
+        return next(p.week for p in group.placed.placements if p.module == module)
+
+    def _weeks_possible(self, group: _Class, module: str) -> dict[int, _Placed]:
+        """The weeks this class could take `module` in a session, each with
+        how the class would then be placed (remembered until its sessions
+        change)."""
+        if module not in group.possible:
+            group.possible[module] = self._try_weeks(group, module)
+        return group.possible[module]
+
+    def _try_weeks(self, group: _Class, module: str) -> dict[int, _Placed]:
+        settings = self.settings
+        person = group.person
+        now = self._week_of(group, module)
+        # No week before its prerequisites could all be done is worth trying.
+        before = sum(person.hours[a] for a in person.ancestors(module))
+        first = max(1, now - self.EARLIER, 1 + _ceil_div(before, person.capacity))
+        possible = {}
+        for week in range(first, now + self.LATER + 1):
+            placed = group.person.place(group.sequence, {**group.pins, module: week})
+            if (not placed.missed and placed.weeks <= group.solo_end + settings.max_delay_weeks
+                    and all(wait <= settings.max_wait_weeks for wait in placed.waits.values())):
+                possible[week] = placed
+        return possible
+
+    def _best_week(self, module: str, options: dict) -> tuple[int, list[_Class]]:
+        """The week the most people can come to, then the one nearest where
+        they have the module now (the earlier of two)."""
+        people: dict[int, int] = {}
+        later: dict[int, int] = {}  # weeks of delay the week adds, over everyone coming
+        for group, weeks in options.items():
+            for week, placed in weeks.items():
+                people[week] = people.get(week, 0) + len(group.members)
+                later[week] = later.get(week, 0) + len(group.members) * (placed.weeks - group.placed.weeks)
+        if not people:
+            return 0, []
+        now = sorted(self._week_of(g, module) for g in options)
+        middle = now[len(now) // 2]
+        week = min(people, key=lambda w: (-people[w], later[w], abs(w - middle), w))
+        return week, [g for g, weeks in options.items() if week in weeks]
+
+    def _why_alone(self, module: str, group: _Class, left: list[_Class]) -> str:
+        wait = _weeks(self.settings.max_wait_weeks)
+        options = {c: self._weeks_possible(c, module) for c in left}
+        best = max((sum(len(c.members) for c, weeks in options.items() if week in weeks)
+                    for week in options[group]), default=len(group.members))
+        people = "person reaches" if best == 1 else "people reach"
+        return f"only {best} {people} it in the same week without waiting more than {wait}"
+
+    def _result(self, sessions: dict, alone: dict) -> Schedule:
+        """Sessions of at most `max_size` from each week's classes, in the
+        order they run."""
+        settings = self.settings
+        numbered: list[tuple[str, int, list[str]]] = []
+        for (module, week), joining in sorted(sessions.items(), key=lambda item: (item[0][1], item[0][0])):
+            names = [name for group in joining for name in group.members]
+            count = -(-len(names) // settings.max_size)
+            while count > 1 and len(names) // count < settings.min_size:
+                count -= 1
+            for index in range(count):
+                numbered.append((module, week, names[index * len(names) // count:(index + 1) * len(names) // count]))
+        session_of = {(name, module): i for i, (module, _, names) in enumerate(numbered) for name in names}
+        placements = {}
+        for group in self.classes:
+            for name in group.members:
+                placements[name] = tuple(
+                    Placement(p.module, p.hours_by_week, session_of.get((name, p.module)))
+                    for p in group.placed.placements)
+        why = {(name, module): text for (group, module), text in alone.items() for name in group.members}
+        return Schedule(placements, tuple(Session(m, w, tuple(n)) for m, w, n in numbered), why)
+
+
+@dataclass(eq=False)
+class _Class:
+    """People with one path and the same hours a week, scheduled as one."""
+
+    person: _Person
+    sequence: tuple[str, ...]
+    solo_end: int
+    members: list[str] = field(default_factory=list)
+    pins: dict[str, int] = field(default_factory=dict)
+    placed: _Placed | None = None
+    possible: dict[str, dict[int, _Placed]] = field(default_factory=dict)  # module -> week -> placed
+
+
+def _team_sequence(person: _Person, pace: Mapping[str, int], solo: Sequence[Placement]) -> tuple[str, ...]:
+    """The person's modules in the order to start them in a team: a shared
+    module, and what leads to it, when the team typically reaches it; their
+    own modules when they would reach them alone; each module after its
+    prerequisites. A slower learner keeps pace on what the team shares and
+    catches up on the rest later."""
+    own_week = {p.module: p.week for p in solo}
+    position = {m: i for i, m in enumerate(person.order)}
+    due: dict[str, float] = {}
+    for module in reversed(person.order):  # dependants first
+        weeks = [due[m] for m in person.needed_by.get(module, ())]
+        if module in pace:
+            weeks.append(pace[module])
+        due[module] = min(weeks, default=float("inf"))
+    rank = {m: (due[m] if due[m] != float("inf") else own_week[m], position[m]) for m in person.order}
+    waiting = {m: len(person.prerequisites[m]) for m in person.order}
+    ready = [(rank[m], m) for m in person.order if not waiting[m]]
+    heapq.heapify(ready)
+    sequence = []
+    while ready:
+        _, module = heapq.heappop(ready)
+        sequence.append(module)
+        for dependant in person.needed_by.get(module, ()):
+            waiting[dependant] -= 1
+            if not waiting[dependant]:
+                heapq.heappush(ready, (rank[dependant], dependant))
+    return tuple(sequence)
+
+
+def _dependants(person: _Person, module: str) -> set[str]:
+    """`module` and everything on the person's path that builds on it."""
+    found, stack = {module}, [module]
+    while stack:
+        for dependant in person.needed_by.get(stack.pop(), ()):
+            if dependant not in found:
+                found.add(dependant)
+                stack.append(dependant)
+    return found
