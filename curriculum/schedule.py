@@ -42,7 +42,7 @@ class CohortSettings:
     min_size: int = 3
     max_size: int = 12
     max_wait_weeks: int = 2
-    max_delay_weeks: int = 1  # how much later than alone anyone may finish because of sessions
+    max_delay_weeks: int = 3  # how much later than alone anyone may finish because of sessions
     session_hours: float = 2.0  # contact hours of one session, at most the module's hours
 
 
@@ -94,12 +94,21 @@ def schedule(
     prerequisites: Mapping[str, Sequence[str]],
     settings: CohortSettings | None = None,
     solo: Mapping[str, Sequence[Placement]] | None = None,
+    solver: str = "auto",
+    deterministic_time: float | None = None,
 ) -> Schedule:
     """Place every learner's modules in weeks; with `settings`, teach
     shareable modules in group sessions (`solo`, each learner's schedule
     alone, if already known). `hours` and `prerequisites` cover every module
     of every path (prerequisites off a learner's path are known to them and
-    ignored)."""
+    ignored).
+
+    Sessions are chosen by the greedy heuristic (`_Team`), and for a team
+    small enough to solve in about two seconds (`exact.Problem.small`) also
+    by CP-SAT, starting from the heuristic's choice; the better one is kept,
+    so CP-SAT never does worse. `solver` forces "greedy" or "cp-sat"; the
+    benchmark gives CP-SAT more `deterministic_time`."""
+    from . import exact as cpsat  # in here: exact.py builds on this module
     exact = {module: _exact(value) for module, value in hours.items()}
     capacities = {learner.name: _exact(learner.hours_per_week) for learner in learners}
     # One unit that divides every hour count: weeks are filled with integers.
@@ -112,8 +121,11 @@ def schedule(
     if settings is None:
         return Schedule(solo, (), {})
     team = _Team(people, settings, solo).run()
+    problem = cpsat.problem(people, settings, solo, unit)
+    if solver == "cp-sat" or (solver == "auto" and problem.small()):
+        team = cpsat.solve(problem, team, deterministic_time or cpsat.DETERMINISTIC_TIME)
     return Schedule({name: _hours(placed, unit) for name, placed in team.placements.items()}, team.sessions,
-                    team.alone)
+                    team.alone, team.solver, team.optimal, team.gap)
 
 
 def _hours(placements: Sequence[Placement], unit: int) -> tuple[Placement, ...]:
@@ -275,7 +287,7 @@ class _Team:
     # The weeks a class tries for a session, around where it has the module now.
     EARLIER = 16
     LATER = 8
-    PASSES = 2
+    TRADE_ROUNDS = 3
 
     def __init__(self, people: list[_Person], settings: CohortSettings, solo: Mapping[str, Sequence[Placement]]):
         self.settings = settings
@@ -305,7 +317,15 @@ class _Team:
 
     def run(self) -> Schedule:
         sessions: dict[tuple[str, int], list[_Class]] = {}  # (module, week) -> classes attending
-        for _ in range(self.PASSES):
+        # First only sessions that cost nobody a later finish, then a week
+        # more at a time, up to `max_delay_weeks`, where that still brings
+        # people together; then trades of short sessions for long ones.
+        for self.delay in range(self.settings.max_delay_weeks + 1):
+            for module in self.modules:
+                self._group(module, sessions)
+        for _ in range(self.TRADE_ROUNDS):
+            if not self._trade(sessions):
+                break
             for module in self.modules:
                 self._group(module, sessions)
         alone = {}
@@ -339,6 +359,50 @@ class _Team:
                 left.remove(group)
             sessions[module, week] = joining
 
+    def _trade(self, sessions: dict) -> None:
+        """Where a class studies a long module alone, let it join a session
+        of that module by giving up a session of a shorter one it attends
+        (when that session keeps enough people): more hours in groups."""
+        hours = {m: max(c.person.hours.get(m, 0) for c in self.classes) for m in self.modules}
+        traded = False
+        for module in sorted(self.modules, key=lambda m: (-hours[m], m)):
+            weeks = sorted(w for m, w in sessions if m == module)
+            for group in self.classes:
+                if module not in group.person.hours or module in group.pins:
+                    continue
+                best = None
+                for week in weeks:
+                    for given_up in sorted(group.pins, key=lambda m: (group.person.hours[m], m)):
+                        if group.person.hours[given_up] >= group.person.hours[module]:
+                            break
+                        others = sessions[given_up, group.pins[given_up]]
+                        if sum(len(c.members) for c in others if c is not group) < self.settings.min_size:
+                            continue
+                        pins = {m: w for m, w in group.pins.items() if m != given_up}
+                        placed = self._check(group, {**pins, module: week})
+                        if placed is not None:
+                            best = (given_up, week, placed)
+                            break
+                    if best:
+                        break
+                if best:
+                    given_up, week, placed = best
+                    sessions[given_up, group.pins[given_up]].remove(group)
+                    del group.pins[given_up]
+                    self._pin(group, module, week, placed)
+                    sessions[module, week].append(group)
+                    traded = True
+        return traded
+
+    def _check(self, group: _Class, pins: dict[str, int]) -> _Placed | None:
+        """The class placed with these sessions, if that keeps the rules."""
+        settings = self.settings
+        placed = group.person.place(group.sequence, pins)
+        if (placed.missed or placed.weeks > group.solo_end + self.delay
+                or any(wait > settings.max_wait_weeks for wait in placed.waits.values())):
+            return None
+        return placed
+
     @staticmethod
     def _pin(group: _Class, module: str, week: int, placed: _Placed) -> None:
         group.pins[module] = week
@@ -353,9 +417,10 @@ class _Team:
         """The weeks this class could take `module` in a session, each with
         how the class would then be placed (remembered until its sessions
         change)."""
-        if module not in group.possible:
-            group.possible[module] = self._try_weeks(group, module)
-        return group.possible[module]
+        key = (module, self.delay)
+        if key not in group.possible:
+            group.possible[key] = self._try_weeks(group, module)
+        return group.possible[key]
 
     def _try_weeks(self, group: _Class, module: str) -> dict[int, _Placed]:
         settings = self.settings
@@ -366,9 +431,8 @@ class _Team:
         first = max(1, now - self.EARLIER, 1 + _ceil_div(before, person.capacity))
         possible = {}
         for week in range(first, now + self.LATER + 1):
-            placed = group.person.place(group.sequence, {**group.pins, module: week})
-            if (not placed.missed and placed.weeks <= group.solo_end + settings.max_delay_weeks
-                    and all(wait <= settings.max_wait_weeks for wait in placed.waits.values())):
+            placed = self._check(group, {**group.pins, module: week})
+            if placed is not None:
                 possible[week] = placed
         return possible
 
@@ -429,7 +493,7 @@ class _Class:
     members: list[str] = field(default_factory=list)
     pins: dict[str, int] = field(default_factory=dict)
     placed: _Placed | None = None
-    possible: dict[str, dict[int, _Placed]] = field(default_factory=dict)  # module -> week -> placed
+    possible: dict[tuple, dict[int, _Placed]] = field(default_factory=dict)  # (module, delay) -> week -> placed
 
 
 def _team_sequence(person: _Person, pace: Mapping[str, int], solo: Sequence[Placement]) -> tuple[str, ...]:
