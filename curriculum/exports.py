@@ -7,11 +7,14 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from .model import TeamPlan, week_start
 from .render import format_hours
 
-CSV_COLUMNS = ("name", "email", "module", "title", "week", "end_week", "start_date", "hours")
+# Characters an email address keeps in a mailto: URI; the rest are percent-encoded.
+_MAILTO_SAFE = "@!$&'*+=^_`{|}~.-"
+CSV_COLUMNS = ("name", "email", "module", "title", "week", "end_week", "start_date", "hours", "session")
 
 
 def assignments_csv(team_plan: TeamPlan) -> str:
@@ -26,6 +29,7 @@ def assignments_csv(team_plan: TeamPlan) -> str:
             writer.writerow([
                 _cell(member.name), _cell(member.email), step.module.id, _cell(step.module.title),
                 step.week, step.end_week, date.isoformat() if date else "", format_hours(step.module.hours),
+                step.cohort or "",
             ])
     return out.getvalue()
 
@@ -37,10 +41,12 @@ def _cell(text: str) -> str:
 
 
 def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
-    """RFC 5545 calendar, in chunks: an all-day event spanning the weeks of
-    each module for each person, and one for each group session's week.
-    Needs a start date. Written directly (escaping and folding are simple)
-    because a calendar library costs seconds per thousand people."""
+    """RFC 5545 calendar, in chunks: an all-day event for each module of each
+    person, from the first to the last week they study it, and one for each
+    group session's week, its facilitator the organizer and its attendees
+    invited by email. Needs a start date. Written directly (escaping and
+    folding are simple) because a calendar library costs seconds per
+    thousand people."""
     team = team_plan.team
     # A fixed stamp keeps the file byte-for-byte reproducible.
     stamp = team.start.strftime("%Y%m%dT000000Z")
@@ -48,32 +54,52 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//curriculum//ML upskilling plan//EN", "CALSCALE:GREGORIAN",
         f"X-WR-CALNAME:{_text(team.name + ': ML upskilling')}",
     )
+    emails = {member.name: member.email for member, _ in team_plan.plans}
+    leaders = {cohort.id: cohort.facilitator for cohort in team_plan.cohorts}
     for member, plan in team_plan.plans:
         for step in plan.steps:
+            session = ""
+            if step.cohort:
+                leader = leaders[step.cohort] or "an external facilitator"
+                session = f" Group session {step.cohort} in week {step.week}, led by {leader}."
             yield _event(
                 uid=_uid(team.name, member.name, step.module.id),
                 stamp=stamp,
                 summary=f"{member.name}: {step.module.title}",
                 first=week_start(team.start, step.week),
                 after=week_start(team.start, step.end_week + 1),
-                description=f"{format_hours(step.module.hours)} h of study, week {step.week} to {step.end_week}. "
-                            f"{step.module.summary}".strip(),
-                attendee=member.email,
+                description=f"{format_hours(step.module.hours)} h of study, {_weeks(step.week, step.end_week)}."
+                            f"{session} {step.module.summary}".strip(),
+                attendees=[_address(member.name, member.email)] if member.email else [],
             )
     for cohort in team_plan.cohorts:
+        invited = [name for name in cohort.attendees if emails[name]]
+        unreachable = [name for name in cohort.attendees if not emails[name]]
+        leader = cohort.facilitator
+        description = [
+            f"Group session {cohort.id}: {format_hours(cohort.hours)} contact hours in week {cohort.week} to start "
+            f"{cohort.module.title} ({format_hours(cohort.module.hours)} h of study in all, "
+            f"until week {cohort.end_week} at the latest).",
+            f"Facilitator: {leader}." if leader else "Facilitator: external, to be arranged.",
+            f"Attendees: {', '.join(cohort.attendees)}.",
+        ]
+        if unreachable:
+            description.append(f"Not invited (no email address): {', '.join(unreachable)}.")
         yield _event(
-            uid=_uid(team.name, "cohort", cohort.module.id),
+            uid=_uid(team.name, "session", cohort.id),
             stamp=stamp,
-            summary=f"Group session: {cohort.module.title}",
+            summary=f"Group session: {cohort.module.title} ({format_hours(cohort.hours)} contact hours)",
             first=week_start(team.start, cohort.week),
             after=week_start(team.start, cohort.week + 1),
-            description=f"{format_hours(cohort.module.hours)} h, for {', '.join(cohort.attendees)}",
-            attendee="",
+            description=" ".join(description),
+            organizer=_address(leader, emails[leader]) if leader and emails[leader] else "",
+            attendees=[_address(name, emails[name]) for name in invited],
         )
     yield _lines("END:VCALENDAR")
 
 
-def _event(uid: str, stamp: str, summary: str, first: dt.date, after: dt.date, description: str, attendee: str) -> str:
+def _event(uid: str, stamp: str, summary: str, first: dt.date, after: dt.date, description: str,
+           attendees: list[str], organizer: str = "") -> str:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{uid}",
@@ -84,10 +110,24 @@ def _event(uid: str, stamp: str, summary: str, first: dt.date, after: dt.date, d
         f"DESCRIPTION:{_text(description)}",
         "TRANSP:TRANSPARENT",
     ]
-    if attendee:
-        lines.append(f"ATTENDEE:mailto:{attendee}")
+    if organizer:
+        lines.append(f"ORGANIZER;{organizer}")
+    lines += [f"ATTENDEE;{address}" for address in attendees]
     lines.append("END:VEVENT")
     return _lines(*lines)
+
+
+def _weeks(first: int, last: int) -> str:
+    return f"week {first}" if first == last else f"weeks {first} to {last}"
+
+
+def _address(name: str, email: str) -> str:
+    """`CN="NAME":mailto:EMAIL`, what follows ORGANIZER; or ATTENDEE;. The
+    name is a quoted parameter value with RFC 6868 escapes (^^, ^' for a
+    double quote, ^n for a line break); the address is percent-encoded
+    where a URI needs it."""
+    cn = name.replace("^", "^^").replace('"', "^'").replace("\r\n", "^n").replace("\n", "^n").replace("\r", "^n")
+    return f'CN="{cn}":mailto:{quote(email, safe=_MAILTO_SAFE)}'
 
 
 def _text(value: str) -> str:

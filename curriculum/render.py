@@ -8,8 +8,10 @@ extend a built-in one and override a single block.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,11 @@ from markupsafe import Markup
 from . import diagrams, resources
 from .cache import bytecode_cache
 from .errors import CurriculumError
-from .model import LEVELS, READINESS_QUESTIONS, STAGES, Module, Plan, Reason, TeamPlan, readiness_gaps, week_start
+from .model import (
+    LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, Module, Plan, Reason, ScheduleSummary, TeamPlan,
+    readiness_gaps, week_start,
+)
+from .schedule import CohortSettings
 from .safe_markdown import encode_destination, safe_inline, safe_markdown
 
 FORMATS = ("md", "html", "json", "pdf")
@@ -117,16 +123,19 @@ def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
 
 
 def render_plan(
-    env: jinja2.Environment, plan: Plan, formats: Iterable[str], name: str | None = None
+    env: jinja2.Environment, plan: Plan, formats: Iterable[str], name: str | None = None,
+    team_member: dict[str, Any] | None = None,
 ) -> dict[str, str | bytes]:
-    """The syllabus in each format, as `NAME.FORMAT` (NAME defaults to ROLE-SIZE)."""
+    """The syllabus in each format, as `NAME.FORMAT` (NAME defaults to ROLE-SIZE);
+    `team_member` (see `member_view`) adds how a team schedule differs from
+    the solo plan."""
     pages = {}
     for fmt in formats:
         page = f"{name or plan.slug}.{fmt}"
         if fmt == "json":
             pages[page] = to_json(plan_document(plan))
         else:
-            pages[page] = _render_as(env, "syllabus", fmt, plan=plan)
+            pages[page] = _render_as(env, "syllabus", fmt, plan=plan, team_member=team_member)
     return pages
 
 
@@ -147,9 +156,11 @@ def render_team(
     in memory). The calendar and CSV come from the `exports` module; with
     `exports` false the overview does not link them."""
     formats = list(formats)
-    for member, plan in team_plan.plans:
-        yield from render_plan(env, plan, formats, team_plan.slugs[member.name]).items()
     overview = _team_overview(team_plan)
+    sessions = sessions_by_id(overview)
+    for member, plan in team_plan.plans:
+        view = member_view(team_plan, sessions, member, plan)
+        yield from render_plan(env, plan, formats, team_plan.slugs[member.name], view).items()
     for fmt in formats:
         if fmt == "json":
             yield "team.json", to_json(team_document(team_plan))
@@ -158,7 +169,11 @@ def render_team(
 
 
 def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
-    """The members x modules matrix, precomputed so templates stay simple."""
+    """What a team overview shows, precomputed so templates stay simple: the
+    schedule's totals (`figures`), every session, each person's delay and
+    facilitation (`people`, by name), shared modules studied alone, and the
+    members x modules matrix. Linear in the plan's size: a department of
+    thousands renders in one pass."""
     earliest: dict[str, tuple[int, int]] = {}  # module -> (first week, first position) in anyone's path
     modules = {}
     cells: dict[tuple[str, str], str] = {}
@@ -167,11 +182,95 @@ def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
             module_id = step.module.id
             modules[module_id] = step.module
             earliest[module_id] = min(earliest.get(module_id, (step.week, position)), (step.week, position))
-            span = str(step.week) if step.end_week == step.week else f"{step.week}-{step.end_week}"
-            cells[(member.name, module_id)] = span
+            cells[(member.name, module_id)] = _span(step.week, step.end_week)
     columns = [modules[m] for m in sorted(modules, key=lambda m: (earliest[m], m))]
+    people = {
+        name: {"delay_weeks": schedule.delay_weeks, "facilitation_hours_per_week": schedule.facilitation_hours_per_week,
+               "sessions_led": len(schedule.facilitates)}
+        for name, schedule in team_plan.members.items()
+    }
+    alone = [{"module": modules[module], "members": ", ".join(names), "people": len(names), "why": why}
+             for module, names, why in team_plan.alone]
     return {"columns": columns, "cells": cells, "readiness_gaps": readiness_gaps(team_plan.team),
-            "questions": READINESS_QUESTIONS}
+            "questions": READINESS_QUESTIONS, "figures": _figures(team_plan),
+            "sessions": [_session(c) for c in team_plan.cohorts], "people": people, "alone": alone}
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def _session(cohort: Cohort) -> dict[str, Any]:
+    """A group session as every page shows it; `facilitator` None is external."""
+    return {"id": cohort.id, "module": cohort.module, "week": cohort.week, "end_week": cohort.end_week,
+            "weeks": _span(cohort.week, cohort.end_week), "hours": cohort.hours, "size": len(cohort.attendees),
+            "attendees": ", ".join(cohort.attendees), "facilitator": cohort.facilitator}
+
+
+def sessions_by_id(overview: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {session["id"]: session for session in overview["sessions"]}
+
+
+def _figures(team_plan: TeamPlan) -> dict[str, Any] | None:
+    """The totals an overview opens with; None when group sessions are off."""
+    summary, settings = team_plan.schedule, team_plan.team.cohorts
+    if summary is None or settings is None:
+        return None
+    share = None  # percent, rounded down: 99.6% of the hours is not all of them
+    if summary.shareable_hours:
+        share = math.floor(100 * summary.grouped_hours / summary.shareable_hours + 1e-9)
+    return {
+        "settings": settings,
+        "grouped_hours": summary.grouped_hours,
+        "shareable_hours": summary.shareable_hours,
+        "share": share,
+        "sessions": len(team_plan.cohorts),
+        "external_sessions": summary.external_sessions,
+        "external_hours": round(team_plan.facilitator_hours - summary.facilitation_hours, 6),
+        "facilitation_hours": summary.facilitation_hours,
+        "contact_hours": team_plan.facilitator_hours,
+        "attendances": team_plan.separate_sessions,
+        "one_to_one_hours": team_plan.separate_hours,
+        "mean_delay": f"{round(summary.mean_delay_weeks, 2):g}",
+        "max_delay": summary.max_delay_weeks,
+        "solver": _solver_text(summary),
+    }
+
+
+_SOLVERS = {"greedy": "greedy heuristic", "cp-sat": "exact solver (OR-Tools CP-SAT)"}
+
+
+def _solver_text(summary: ScheduleSummary) -> str:
+    name = _SOLVERS.get(summary.solver, summary.solver)
+    if summary.optimal:
+        return f"{name}, optimal"
+    if summary.gap is not None:
+        # Rounded up: the schedule may be that far from the best possible.
+        return f"{name}, within {math.ceil(100 * summary.gap - 1e-9)}% of the best possible"
+    return name
+
+
+def member_view(
+    team_plan: TeamPlan, sessions: Mapping[str, dict[str, Any]], member: Member, plan: Plan
+) -> dict[str, Any] | None:
+    """What a member's team syllabus says beyond their modules: every step the
+    team schedule places differently from their solo plan (`curriculum
+    path`), with its session, and the sessions they lead. None when nothing
+    differs and they lead nothing: the page is then their solo syllabus."""
+    schedule = team_plan.members[member.name]
+    changes = [{"step": step, "session": sessions.get(step.cohort)} for step in plan.steps if step.note]
+    leads = [sessions[session] for session in schedule.facilitates]
+    if not changes and not leads and not schedule.delay_weeks:
+        return None
+    return {"weeks": plan.weeks, "solo_weeks": schedule.solo_weeks, "delay": _delay_text(schedule.delay_weeks),
+            "facilitation_hours_per_week": schedule.facilitation_hours_per_week, "changes": changes, "leads": leads}
+
+
+def _delay_text(weeks: int) -> str:
+    if weeks == 0:
+        return "the same week as alone"
+    unit = "week" if abs(weeks) == 1 else "weeks"
+    return f"{abs(weeks)} {unit} {'later' if weeks > 0 else 'earlier'} than alone"
 
 
 def team_document(team_plan: TeamPlan) -> dict[str, Any]:
@@ -184,21 +283,58 @@ def team_document(team_plan: TeamPlan) -> dict[str, Any]:
             "company_size": team.size,
             "start": _iso(team.start),
             "readiness": team.readiness,
+            "cohorts": _settings_document(team.cohorts),
         },
+        "schedule": _summary_document(team_plan.schedule),
         "members": [
             {"name": member.name, "email": member.email or None, "file": team_plan.slugs[member.name],
-             **plan_document(plan)}
+             **plan_document(plan), **_member_document(team_plan, member)}
             for member, plan in team_plan.plans
         ],
         "cohorts": [
-            {"module": c.module.id, "title": c.module.title, "week": c.week, "start_date": _iso(week_start(team.start, c.week)),
-             "hours": _number(c.module.hours), "attendees": list(c.attendees)}
+            {"id": c.id, "module": c.module.id, "title": c.module.title, "week": c.week, "end_week": c.end_week,
+             "start_date": _iso(week_start(team.start, c.week)), "hours": _number(c.hours),
+             "attendees": list(c.attendees), "facilitator": c.facilitator}
             for c in team_plan.cohorts
         ],
+        "alone": [{"module": module, "members": list(names), "why": why} for module, names, why in team_plan.alone],
         "advice": [{"code": a.code, "message": a.message} for a in team_plan.advice],
         "total_hours": _number(team_plan.total_hours),
         "weeks": team_plan.weeks,
         "end_date": _iso(team_plan.end_date),
+    }
+
+
+def _settings_document(settings: CohortSettings | None) -> dict[str, Any] | None:
+    if settings is None:
+        return None
+    return {field.name: _number(getattr(settings, field.name)) for field in dataclasses.fields(settings)}
+
+
+def _summary_document(summary: ScheduleSummary | None) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    return {
+        "solver": summary.solver,
+        "optimal": summary.optimal,
+        "gap": None if summary.gap is None else _number(summary.gap),
+        "grouped_hours": _number(summary.grouped_hours),
+        "shareable_hours": _number(summary.shareable_hours),
+        "mean_delay_weeks": _number(summary.mean_delay_weeks),
+        "max_delay_weeks": summary.max_delay_weeks,
+        "facilitation_hours": _number(summary.facilitation_hours),
+        "external_sessions": summary.external_sessions,
+    }
+
+
+def _member_document(team_plan: TeamPlan, member: Member) -> dict[str, Any]:
+    schedule = team_plan.members[member.name]
+    return {
+        "delay_weeks": schedule.delay_weeks,
+        "facilitation_hours_per_week": _number(schedule.facilitation_hours_per_week),
+        "facilitates": list(schedule.facilitates),
+        "weekly_hours": [{"week": week, "study": _number(study), "facilitation": _number(facilitation)}
+                         for week, study, facilitation in schedule.weekly_hours],
     }
 
 
@@ -270,6 +406,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "week": step.week,
                 "end_week": step.end_week,
                 "start_date": _iso(step.start_date(start)),
+                "cohort": step.cohort,
+                "solo_week": step.week if step.solo_week is None else step.solo_week,
+                "hours_by_week": [{"week": week, "hours": _number(hours)} for week, hours in step.hours_by_week],
                 "milestone": step.module.is_milestone,
                 "reasons": [_reason_document(r) for r in step.reasons],
                 "summary": step.module.summary,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from markupsafe import Markup
 
-from ..render import _render, _team_overview, index_grid, make_environment
+from ..render import _render, _team_overview, index_grid, make_environment, member_view, sessions_by_id
 from . import SITE_NAME, team_folders, unique_name
 
 # A taken title gets a number, as people title pages.
@@ -32,16 +32,19 @@ def confluence_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]
     tree = [{"title": home, "file": "pages/index.xml", "parent": None}]
     yield "pages/index.xml", _render(env, "confluence/index.xml.j2", titles=titles, **index_grid(plans))
     for plan in plans:
-        yield f"pages/{plan.slug}.xml", _render(env, "confluence/syllabus.xml.j2", plan=plan)
+        yield f"pages/{plan.slug}.xml", _render(env, "confluence/syllabus.xml.j2", plan=plan, team_member=None)
         tree.append({"title": titles[plan.slug], "file": f"pages/{plan.slug}.xml", "parent": home})
     for team, folder, title in zip(teams, team_folders(teams), team_titles):
         members = {member.name: unique_name(f"{title}: {member.name}", taken, _TITLE) for member, _ in team.plans}
+        overview = _team_overview(team)
+        sessions = sessions_by_id(overview)
         yield f"pages/teams/{folder}/index.xml", _render(
-            env, "confluence/team.xml.j2", team=team, titles=members, **_team_overview(team))
+            env, "confluence/team.xml.j2", team=team, titles=members, **overview)
         tree.append({"title": title, "file": f"pages/teams/{folder}/index.xml", "parent": home})
         for member, plan in team.plans:
             file = f"pages/teams/{folder}/{team.slugs[member.name]}.xml"
-            yield file, _render(env, "confluence/syllabus.xml.j2", plan=plan)
+            yield file, _render(env, "confluence/syllabus.xml.j2", plan=plan,
+                                team_member=member_view(team, sessions, member, plan))
             tree.append({"title": members[member.name], "file": file, "parent": title})
     yield "manifest.json", json.dumps({"root": home, "pages": tree}, indent=2, ensure_ascii=False) + "\n"
 

@@ -27,7 +27,7 @@ import jinja2
 
 from ..errors import CurriculumError
 from ..model import Plan, TeamPlan
-from ..render import _render, _team_overview, index_grid, make_environment, safe_url
+from ..render import _render, _team_overview, index_grid, make_environment, member_view, safe_url, sessions_by_id
 from ..team import slugify
 from . import SITE_NAME, team_folders
 from .remote import clean_text, display_url, parse_url, redact
@@ -67,17 +67,19 @@ def dokuwiki_pages(
         env, "dokuwiki/start.txt.j2", plans=plans, teams=team_links, **index_grid(plans))
     for plan in plans:
         yield page_path(f"{namespace}:{plan.slug}"), _render(
-            env, "dokuwiki/syllabus.txt.j2", plan=plan, up=f"{namespace}:start", member=None)
+            env, "dokuwiki/syllabus.txt.j2", plan=plan, up=f"{namespace}:start", member=None, team_member=None)
     for index, team in enumerate(teams):
         team_ns = f"{namespace}:teams:{folders[index]}"
         pages = _member_pages(team)
         overview = _team_overview(team)
+        sessions = sessions_by_id(overview)
         yield page_path(f"{team_ns}:start"), _render(
             env, "dokuwiki/team.txt.j2", team=team, team_ns=team_ns, pages=pages, up=f"{namespace}:start",
             **overview)
         for member, plan in team.plans:
             yield page_path(f"{team_ns}:{pages[member.name]}"), _render(
-                env, "dokuwiki/syllabus.txt.j2", plan=plan, up=f"{team_ns}:start", member=member)
+                env, "dokuwiki/syllabus.txt.j2", plan=plan, up=f"{team_ns}:start", member=member,
+                team_member=member_view(team, sessions, member, plan))
 
 
 def check_namespace(namespace: str) -> str:
