@@ -465,13 +465,14 @@ class _Team:
         order they run."""
         settings = self.settings
         numbered: list[tuple[str, int, list[str]]] = []
+        why = {(name, module): text for (group, module), text in alone.items() for name in group.members}
         for (module, week), joining in sorted(sessions.items(), key=lambda item: (item[0][1], item[0][0])):
             names = [name for group in joining for name in group.members]
-            count = -(-len(names) // settings.max_size)
-            while count > 1 and len(names) // count < settings.min_size:
-                count -= 1
+            taken, count = _split(len(names), settings.min_size, settings.max_size)
+            for name in names[taken:]:
+                why[name, module] = f"the sessions in week {week} were full"
             for index in range(count):
-                numbered.append((module, week, names[index * len(names) // count:(index + 1) * len(names) // count]))
+                numbered.append((module, week, names[index * taken // count:(index + 1) * taken // count]))
         session_of = {(name, module): i for i, (module, _, names) in enumerate(numbered) for name in names}
         placements = {}
         for group in self.classes:
@@ -479,7 +480,6 @@ class _Team:
                 placements[name] = tuple(
                     Placement(p.module, p.hours_by_week, session_of.get((name, p.module)))
                     for p in group.placed.placements)
-        why = {(name, module): text for (group, module), text in alone.items() for name in group.members}
         return Schedule(placements, tuple(Session(m, w, tuple(n)) for m, w, n in numbered), why)
 
 
@@ -494,6 +494,17 @@ class _Class:
     pins: dict[str, int] = field(default_factory=dict)
     placed: _Placed | None = None
     possible: dict[tuple, dict[int, _Placed]] = field(default_factory=dict)  # (module, delay) -> week -> placed
+
+
+def _split(people: int, smallest: int, largest: int) -> tuple[int, int]:
+    """How many of `people` can be seated in sessions of `smallest` to
+    `largest`, and in how many sessions (as few as possible); the rest, if
+    any, are left over."""
+    for taken in range(people, smallest - 1, -1):
+        count = -(-taken // largest)
+        if count * smallest <= taken:
+            return taken, count
+    return 0, 0
 
 
 def _team_sequence(person: _Person, pace: Mapping[str, int], solo: Sequence[Placement]) -> tuple[str, ...]:
