@@ -82,6 +82,14 @@ CHECKS = {
               "Before investing, answer: can ML solve it, can we label or acquire training data, is it crucial "
               "to the business? Until all are yes, the manager's path gets a problem-framing module "
               "(lint.readiness_module)."),
+        Check("T305", WARNING, "medium-company team whose sessions all need external facilitators",
+              "At a medium company the team's strong researcher teaches the engineers. If every group session "
+              "still needs someone from outside, the researcher's knowledge is not on the calendar: record what "
+              "they know (`knows`) or give them facilitation hours."),
+        Check("T306", WARNING, "facilitator at the limit of their hours for most of the plan",
+              "Someone who facilitates at the limit of their facilitation hours in more than half the plan's "
+              "weeks is a bottleneck and will drop sessions when work gets busy: share the sessions or raise "
+              "their facilitation_hours_per_week deliberately."),
     )
 }
 

@@ -67,6 +67,7 @@ def plan_team(
     members = _member_schedules(catalog, team, plans, solo, cohorts)
     summary = _summary(catalog, team, paths, plans, cohorts, members, placed)
     advice = _advice(team, plans, cohorts, settings, gaps, framing)
+    advice += _facilitation_advice(team, plans, cohorts, members, settings)
     return TeamPlan(team, tuple(plans), tuple(cohorts), tuple(advice), member_slugs(team.members),
                     summary, members, _alone(placed.alone, paths))
 
@@ -250,6 +251,33 @@ def _advice(team, plans, cohorts, settings: LintSettings, gaps, framing) -> list
         else:
             action = "the team has no manager to frame the problem: add one before investing"
         advice.append(Advice("T304", f"readiness questions not answered yes ({unanswered}); {action}"))
+    return advice
+
+
+def _facilitation_advice(team: Team, plans, cohorts, members: dict[str, MemberSchedule],
+                         settings: LintSettings) -> list[Advice]:
+    """T305 and T306: who teaches, and whether it can last."""
+    advice = []
+    researchers = [m.name for m in team.members if m.role in settings.researcher_roles]
+    if team.size in settings.pairing_sizes and researchers and cohorts and all(c.facilitator is None for c in cohorts):
+        advice.append(Advice(
+            "T305",
+            f"all {len(cohorts)} group sessions need an external facilitator although {', '.join(researchers)} "
+            f"{'is' if len(researchers) == 1 else 'are'} on the team: record what they know (knows) or give them "
+            "facilitation hours",
+        ))
+    weeks = max((plan.weeks for _, plan in plans), default=0)
+    for member in team.members:
+        schedule = members[member.name]
+        budget = schedule.facilitation_hours_per_week
+        full = sum(1 for _, _, hours in schedule.weekly_hours if budget and hours >= budget - 1e-9)
+        if weeks and full * 2 > weeks:
+            advice.append(Advice(
+                "T306",
+                f"{member.name} facilitates at the limit of their {budget:g} h a week in {full} of {weeks} weeks: "
+                "share the sessions or raise facilitation_hours_per_week",
+                member.line,
+            ))
     return advice
 
 

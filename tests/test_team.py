@@ -251,6 +251,34 @@ def advice_codes(write_team, small, members, **fields):
     return [a.code for a in plan_of(write_team(members, **fields), small).advice]
 
 
+def test_t305_every_session_external_although_a_researcher_is_on_the_team(write_team, small):
+    # Everyone on one path at one pace: all sessions hold everyone, so nobody is left to lead one.
+    members = [member("Ana", hours_per_week=2), member("Ben", hours_per_week=2), member("Cy", hours_per_week=2),
+               member("Rae", "ml-researcher", hours_per_week=2)]
+    planned = plan_of(write_team(members), small)
+    assert planned.cohorts and all(c.facilitator is None for c in planned.cohorts)
+    assert "T305" in [a.code for a in planned.advice]
+    # Rae knowing the basics lets her lead sessions: no T305.
+    members[3] = member("Rae", "ml-researcher", hours_per_week=2, knows=["baseline"], facilitation_hours_per_week=4)
+    planned = plan_of(write_team(members), small)
+    assert any(c.facilitator == "Rae" for c in planned.cohorts)
+    assert "T305" not in [a.code for a in planned.advice]
+
+
+def test_t306_a_facilitator_at_the_limit_most_weeks(write_team, small):
+    everything = sorted(SMALL)
+    learners = [member(name, hours_per_week=2) for name in ("Ana", "Ben", "Cy")]
+    expert = member("Vic", "ml-researcher", knows=everything, facilitation_hours_per_week=2)
+    planned = plan_of(write_team(learners + [expert]), small)
+    led = [c for c in planned.cohorts if c.facilitator == "Vic"]
+    assert len(led) * 2 > max(p.weeks for _, p in planned.plans)
+    advice = [a for a in planned.advice if a.code == "T306"]
+    assert len(advice) == 1 and advice[0].message.startswith("Vic facilitates at the limit of their 2 h a week")
+    # With room to spare there is no warning.
+    expert["facilitation_hours_per_week"] = 6
+    assert "T306" not in [a.code for a in plan_of(write_team(learners + [expert]), small).advice]
+
+
 def test_t301_more_researchers_than_ml_engineers_at_medium_size(write_team, small):
     researchers = [member("R1", "ml-researcher"), member("R2", "ml-researcher", pairs_with=["E1"])]
     members = researchers + [member("E1"), member("E2", "software-engineer", pairs_with=["R1"])]
