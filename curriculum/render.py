@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -500,9 +501,17 @@ def format_hours(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
 
+# Words of letters, digits and plain punctuation, one space apart, starting
+# with a letter: what safe_inline leaves as it is in a table cell. Team pages
+# put thousands of distinct names, notes and session ids in cells; these skip
+# the Markdown parser.
+_PLAIN_CELL = re.compile(r"[A-Za-z][A-Za-z0-9,.;:()'/?%-]*(?: [A-Za-z0-9,.;:()'/?%-]+)*")
+
+
 def md_cell(text: str) -> str:
     """Inline Markdown safe inside a Markdown table cell, on one line."""
-    return safe_inline(str(text), cell=True)
+    text = str(text)
+    return text if _PLAIN_CELL.fullmatch(text) else safe_inline(text, cell=True)
 
 
 def md_line(text: str) -> str:

@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curriculum.errors import CurriculumError
 from curriculum.model import Profile
@@ -146,3 +148,12 @@ def test_multiline_title_cannot_break_markdown_structure(loaded):
     assert "### 1. Real title \\# Fake heading \\| a \\| b \\|" in page
     assert "\n# Fake heading" not in page and "\n- fake item" not in page
     assert "- first line - fake item" in page
+
+
+@given(st.text(alphabet="abXZ019 ,.;:()'/?%-\t*_[]`<&|#!", max_size=12))
+@settings(max_examples=3000, deadline=None)
+def test_plain_table_cells_skip_the_parser_and_come_out_the_same(text):
+    from curriculum.render import md_cell
+    from curriculum.safe_markdown import safe_inline
+
+    assert md_cell(text) == safe_inline(text, cell=True)
