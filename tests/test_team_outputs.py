@@ -461,3 +461,18 @@ def test_the_cohort_settings_are_in_team_json(tmp_path, small):
     assert {k: document["team"]["cohorts"][k] for k in cohorts} == cohorts
     assert set(document["team"]["cohorts"]) == {"min_size", "max_size", "max_wait_weeks", "max_delay_weeks",
                                                 "session_hours"}
+
+
+def test_every_json_field_is_documented_in_the_readme(out, document):
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    syllabus = readme[readme.index("## JSON syllabus"):readme.index("### Team JSON")]
+    team = readme[readme.index("### Team JSON"):readme.index("## Templates")]
+    member = document["members"][0]
+    for key in member["modules"][0]:
+        assert f"`{key}`" in syllabus, key
+    own = json.loads((out / f"{member['file']}.json").read_text(encoding="utf-8"))
+    groups = [document, document["team"], document["team"]["cohorts"], document["schedule"], document["cohorts"][0],
+              document["alone"][0], member["weekly_hours"][0], {k: v for k, v in member.items() if k not in own}]
+    for group in groups:
+        for key in group:
+            assert re.search(rf"\b{key}\b", team), key
