@@ -25,7 +25,7 @@ from . import diagrams, resources
 from .cache import bytecode_cache
 from .errors import CurriculumError
 from .model import (
-    LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, Module, Plan, Reason, ScheduleSummary, TeamPlan,
+    LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, Plan, Reason, ScheduleSummary, TeamPlan,
     readiness_gaps, week_start,
 )
 from .schedule import CohortSettings
