@@ -314,7 +314,7 @@ def assert_totals(text: str, schedule: dict, cohorts: list) -> None:
     assert (f"{len(cohorts)} group sessions: {led} led by team members ({schedule['facilitation_hours']:g} contact "
             f"hours), {schedule['external_sessions']} need an external facilitator ({external:g} contact hours to "
             "budget)") in plain
-    assert (f"Delay against solo plans: {round(schedule['mean_delay_weeks'], 2):g} weeks on average, "
+    assert (f"Delay against solo plans, in weeks: {round(schedule['mean_delay_weeks'], 2):g} on average, "
             f"{schedule['max_delay_weeks']} at most") in plain
     assert "Scheduled by the " in plain
 
