@@ -139,6 +139,9 @@ def _exact(value: float) -> Fraction:
     return Fraction(repr(float(value)))
 
 
+_NEVER = 1 << 30  # a week later than any
+
+
 def _ceil_div(value: int, by: int) -> int:
     return -(-value // by)
 
@@ -163,6 +166,15 @@ class _Person:
         for module in learner.order:
             for prerequisite in self.prerequisites[module]:
                 self.needed_by.setdefault(prerequisite, []).append(module)
+        # The same, by number (position in learning order), for `place`.
+        self.index = {m: i for i, m in enumerate(learner.order)}
+        self.units = [self.hours[m] for m in learner.order]
+        self.prerequisite_numbers = [tuple(self.index[p] for p in self.prerequisites[m]) for m in learner.order]
+        self.needed_numbers = [tuple(self.index[d] for d in self.needed_by.get(m, ())) for m in learner.order]
+        self.waiting = [len(p) for p in self.prerequisite_numbers]
+        self.roots = [i for i, n in enumerate(self.waiting) if not n]
+        self._ancestors: dict[int, tuple[int, ...]] = {}
+        self._ranked: tuple | None = None
 
     def ancestors(self, module: str) -> set[str]:
         found, stack = set(), [module]
@@ -176,97 +188,139 @@ class _Person:
     def place(self, sequence: Sequence[str], pins: Mapping[str, int]) -> _Placed:
         """The person's modules in weeks, starting modules in `sequence`
         order, each pinned module (-> week) in exactly its week; see
-        `_Placed` for what comes back."""
-        rank = {m: i for i, m in enumerate(sequence)}
+        `_Placed` for what comes back. (Called thousands of times for a
+        large team: modules are numbered, the loop kept tight.)"""
+        index, count = self.index, len(self.order)
+        rank = self._rank(sequence)
         # A module needed by a pinned one must be done before that week: earliest such week first.
-        due: dict[str, float] = {}
-        for module in reversed(self.order):
-            weeks = [due[m] for m in self.needed_by.get(module, ())]
-            weeks += [pins[m] for m in self.needed_by.get(module, ()) if m in pins]
-            due[module] = min(weeks, default=float("inf"))
-        pinned_at: dict[int, list[str]] = {}
+        due = [_NEVER] * count
+        pin = [0] * count
+        pinned_at: dict[int, list[int]] = {}
         for module, week in pins.items():
-            pinned_at.setdefault(week, []).append(module)
-        remaining = dict(self.hours)
-        allocations: dict[str, list[tuple[int, int]]] = {m: [] for m in self.order}
-        end_week: dict[str, int] = {}
-        active: list[str] = []
-        missed: set[str] = set()
-        waiting = {m: len(self.prerequisites[m]) for m in self.order}
-        startable = [(due[m], rank[m], m) for m in self.order if not waiting[m]]
+            i = index[module]
+            pin[i] = week
+            pinned_at.setdefault(week, []).append(i)
+            for a in self._ancestor_numbers(i):
+                if week < due[a]:
+                    due[a] = week
+        remaining = list(self.units)
+        allocations: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+        end = [0] * count  # week finished, 0 while not
+        finished = 0
+        waiting = list(self.waiting)
+        startable = [(due[i], rank[i], i) for i in self.roots]
         heapq.heapify(startable)
-        parked: list[str] = []  # startable, but pinned to a later week
-        started: set[str] = set()
-        waits: dict[str, int] = {}
-
-        def finish(module: str, week: int) -> None:
-            end_week[module] = week
-            for dependant in self.needed_by.get(module, ()):
-                waiting[dependant] -= 1
-                if not waiting[dependant]:
-                    heapq.heappush(startable, (due[dependant], rank[dependant], dependant))
-
-        def work(module: str, week: int, cap: int) -> int:
-            take = min(remaining[module], cap)
-            allocations[module].append((week, take))
-            remaining[module] -= take
-            if remaining[module] == 0:
-                active.remove(module)
-                finish(module, week)
-            return cap - take
-
+        active: list[int] = []
+        started = [False] * count
+        parked: list[int] = []  # startable, but pinned to a later week
+        missed: set[int] = set()
+        waits: dict[int, int] = {}
+        needed_by, prerequisites, capacity = self.needed_numbers, self.prerequisite_numbers, self.capacity
+        heappush, heappop = heapq.heappush, heapq.heappop
         week = 0
-        while len(end_week) < len(self.order):
+        while finished < count:
             week += 1
             if week > 2 * MAX_WEEKS:  # paths fit MAX_WEEKS alone; sessions add little, never this much
                 raise CurriculumError(f"the team schedule takes over {2 * MAX_WEEKS} weeks")
-            cap = self.capacity
-            for module in sorted(pinned_at.get(week, ()), key=rank.get):
-                if module in missed:
+            cap = capacity
+            now = []
+            for i in sorted(pinned_at.get(week, ()), key=rank.__getitem__):
+                # A session starts only with its prerequisites finished before, and hours left for it.
+                if cap <= sum(remaining[j] for j in now) or any(end[p] == 0 or end[p] >= week
+                                                                for p in prerequisites[i]):
+                    missed.add(i)  # placed as any other module from now on
+                    if i in parked:
+                        parked.remove(i)
+                        heappush(startable, (due[i], rank[i], i))
                     continue
-                if any(end_week.get(p, week) >= week for p in self.prerequisites[module]):
-                    missed.add(module)  # placed as any other module from now on
-                    continue
-                if module in parked:
-                    parked.remove(module)
-                started.add(module)  # if still in `startable`, skipped there
-                active.insert(0, module)
-                cap = work(module, week, cap)
-            for module in [m for m in missed if m in parked]:
-                parked.remove(module)
-                heapq.heappush(startable, (due[module], rank[module], module))
-            for module in list(active):
+                if i in parked:
+                    parked.remove(i)
+                started[i] = True  # if still in `startable`, skipped there
+                now.append(i)
+            # This week's sessions first, then what was started, then new modules.
+            for i in now + active:
                 if cap <= 0:
                     break
-                cap = work(module, week, cap)
+                take = remaining[i] if remaining[i] < cap else cap
+                allocations[i].append((week, take))
+                remaining[i] -= take
+                cap -= take
+                if remaining[i] == 0:
+                    end[i] = week
+                    finished += 1
+                    for d in needed_by[i]:
+                        waiting[d] -= 1
+                        if not waiting[d]:
+                            heappush(startable, (due[d], rank[d], d))
+            active = [i for i in now + active if remaining[i]]
             while cap > 0 and startable:
-                _, _, module = heapq.heappop(startable)
-                if module in started:
+                _, _, i = heappop(startable)
+                if started[i]:
                     continue
-                if module in pins and module not in missed and pins[module] > week:
-                    parked.append(module)
+                if pin[i] > week and i not in missed:
+                    parked.append(i)
                     continue
-                started.add(module)
-                active.append(module)
-                cap = work(module, week, cap)
+                started[i] = True
+                take = remaining[i] if remaining[i] < cap else cap
+                allocations[i].append((week, take))
+                remaining[i] -= take
+                cap -= take
+                if remaining[i] == 0:
+                    end[i] = week
+                    finished += 1
+                    for d in needed_by[i]:
+                        waiting[d] -= 1
+                        if not waiting[d]:
+                            heappush(startable, (due[d], rank[d], d))
+                else:
+                    active.append(i)
             if cap > 0:  # hours unused: everyone with a session to come was waiting for it
-                for module in parked:
-                    waits[module] = waits.get(module, 0) + 1
-        placements = tuple(Placement(m, tuple(allocations[m])) for m in self.order)  # in units until `_hours`
-        return _Placed(placements, missed, waits, max(end_week.values(), default=0))
+                for i in parked:
+                    waits[i] = waits.get(i, 0) + 1
+        order = self.order
+        # Hours stay in units until `_hours`.
+        return _Placed(order, allocations, {order[i] for i in missed}, {order[i]: n for i, n in waits.items()},
+                       max(end, default=0))
+
+    def _rank(self, sequence: Sequence[str]) -> list[int]:
+        """Each module's place in `sequence`, by number (the last one asked is kept)."""
+        if self._ranked is None or self._ranked[0] is not sequence:
+            rank = [0] * len(self.order)
+            for position, module in enumerate(sequence):
+                rank[self.index[module]] = position
+            self._ranked = (sequence, rank)
+        return self._ranked[1]
+
+    def _ancestor_numbers(self, i: int) -> tuple[int, ...]:
+        found = self._ancestors.get(i)
+        if found is None:
+            found = self._ancestors[i] = tuple(sorted(self.index[a] for a in self.ancestors(self.order[i])))
+        return found
 
 
-@dataclass(frozen=True)
 class _Placed:
-    """One person placed: the placements (in learning order), the pinned
+    """One person placed: their placements (in learning order), the pinned
     modules that could not start in their week (a prerequisite not finished
-    in an earlier week), the weeks spent with hours unused while each pinned
-    module waited for its week, and the last week."""
+    in an earlier week, or no hours left), the weeks spent with hours unused
+    while each pinned module waited for its week, and the last week.
+    Placement objects are made only when asked for: most placements are
+    tried and dropped."""
 
-    placements: tuple[Placement, ...]
-    missed: set[str]
-    waits: dict[str, int]
-    weeks: int
+    __slots__ = ("order", "allocations", "missed", "waits", "weeks", "_placements")
+
+    def __init__(self, order, allocations, missed: set[str], waits: dict[str, int], weeks: int):
+        self.order, self.allocations, self.missed, self.waits, self.weeks = order, allocations, missed, waits, weeks
+        self._placements = None
+
+    @property
+    def placements(self) -> tuple[Placement, ...]:
+        if self._placements is None:
+            self._placements = tuple(Placement(m, tuple(a)) for m, a in zip(self.order, self.allocations))
+        return self._placements
+
+    def week_of(self, number: int) -> int:
+        """The first week of the module numbered `number` (its place in learning order)."""
+        return self.allocations[number][0][0]
 
 
 class _Team:
@@ -281,13 +335,28 @@ class _Team:
     its week, waits at most `max_wait_weeks` for each, and finishes at most
     `max_delay_weeks` later than alone. Sessions go where the most people can
     come (then where they lose least time, then nearest where they have the
-    module now), while at least `min_size` can. A second pass lets those
-    still alone join sessions that other modules' sessions made reachable."""
+    module now), while at least `min_size` can; looking a week or two from
+    where each class has the module first, so that in a large team most are
+    settled cheaply, then further. Greedy choices like these depend on what
+    is decided first, so a team of few classes is scheduled several ways
+    (`STRATEGIES`) and the best kept: most learner-hours in groups, less a
+    week of study hours for each week anyone finishes later."""
 
-    # The weeks a class tries for a session, around where it has the module now.
-    EARLIER = 16
-    LATER = 8
+    # Ways to search: how far from where a class has a module now it looks
+    # for a session, nearest first (weeks earlier, weeks later), and whether
+    # modules come in the order the team reaches them or longest first among
+    # those reached about together.
+    STRATEGIES = (
+        (((0, 0), (1, 1), (16, 8)), "pace"),  # first: the one for large teams
+        (((0, 0), (1, 1), (4, 4), (16, 8)), "pace"),
+        (((0, 0), (2, 2), (16, 8)), "pace"),
+        (((16, 8),), "pace"),
+        (((0, 0), (1, 1), (16, 8)), "long-first"),
+        (((0, 0), (4, 4), (16, 8)), "long-first"),
+    )
+    MANY_CLASSES = 40  # beyond this, one strategy: large teams group easily, and time counts
     TRADE_ROUNDS = 3
+    TRADE_REACH = 6  # weeks between a session given up and the one joined instead
 
     def __init__(self, people: list[_Person], settings: CohortSettings, solo: Mapping[str, Sequence[Placement]]):
         self.settings = settings
@@ -302,7 +371,13 @@ class _Team:
             if module in self.shareable:
                 starts.setdefault(module, []).append(week)
         pace = {m: sorted(weeks)[len(weeks) // 2] for m, weeks in starts.items()}
-        self.modules = sorted(self.shareable, key=lambda m: (pace[m], m))
+        longest = {m: max(p.hours.get(m, 0) for p in people) for m in self.shareable}
+        self.orders = {
+            "pace": sorted(self.shareable, key=lambda m: (pace[m], m)),
+            # A module worth a lot of hours goes before others reached within a few weeks of it.
+            "long-first": sorted(self.shareable, key=lambda m: (pace[m] - longest[m] / (4 * min(
+                p.capacity for p in people)), m)),
+        }
         classes: dict[tuple, _Class] = {}
         for person in people:
             key = (person.order, person.capacity, tuple(sorted(person.prerequisites.items())))
@@ -312,11 +387,24 @@ class _Team:
                 classes[key] = _Class(person, sequence, solo_end)
             classes[key].members.append(person.name)
         self.classes = sorted(classes.values(), key=lambda c: c.members[0])
-        for group in self.classes:
-            group.placed = group.person.place(group.sequence, {})
 
     def run(self) -> Schedule:
+        strategies = self.STRATEGIES if len(self.classes) <= self.MANY_CLASSES else self.STRATEGIES[:1]
+        best = None
+        for reaches, order in strategies:
+            result, score = self._search(reaches, self.orders[order])
+            if best is None or score > best[1]:
+                best = (result, score)
+        return best[0]
+
+    def _search(self, reaches, modules: list[str]) -> tuple[Schedule, int]:
+        """One way of grouping, from scratch, and its score."""
+        self.reaches, self.modules = reaches, modules
+        for group in self.classes:
+            group.pins, group.tried = {}, {}
+            group.placed = group.person.place(group.sequence, {})
         sessions: dict[tuple[str, int], list[_Class]] = {}  # (module, week) -> classes attending
+        self.why: dict[tuple[_Class, str], str] = {}  # why a class studies a shareable module alone
         # First only sessions that cost nobody a later finish, then a week
         # more at a time, up to `max_delay_weeks`, where that still brings
         # people together; then trades of short sessions for long ones.
@@ -328,36 +416,42 @@ class _Team:
                 break
             for module in self.modules:
                 self._group(module, sessions)
-        alone = {}
-        for module in self.modules:
-            left = [c for c in self.classes if module in c.person.hours and module not in c.pins]
-            for group in left:
-                alone[group, module] = self._why_alone(module, group, left)
-        return self._result(sessions, alone)
+        alone = {(group, module): why for (group, module), why in self.why.items() if module not in group.pins}
+        result = self._result(sessions, alone)
+        # In hour units: hours taught in groups, less each late week's study hours.
+        grouped = sum(len(group.members) * group.person.hours[m] for group in self.classes for m in group.pins)
+        late = sum(len(g.members) * (g.placed.weeks - g.solo_end) * g.person.capacity for g in self.classes)
+        return result, grouped - late
 
     def _group(self, module: str, sessions: dict) -> None:
-        """Sessions for the classes that take `module` alone so far: join a
-        week that already has one, else new ones where most people can come."""
+        """Sessions for the classes that take `module` alone so far, looking
+        ever further from where each has it now (the strategy's reaches, so that in a
+        large team most are settled by trying a week or two): join a week
+        that already has a session, else new sessions where most can come."""
         left = [c for c in self.classes if module in c.person.hours and module not in c.pins]
-        weeks = sorted(week for m, week in sessions if m == module)
-        for group in list(left):
-            possible = self._weeks_possible(group, module)
-            now = self._week_of(group, module)
-            joinable = [w for w in weeks if w in possible]
-            if joinable:
-                week = min(joinable, key=lambda w: (abs(w - now), w))
-                self._pin(group, module, week, possible[week])
-                sessions[module, week].append(group)
-                left.remove(group)
-        while left:
-            options = {c: self._weeks_possible(c, module) for c in left}
-            week, joining = self._best_week(module, options)
-            if sum(len(c.members) for c in joining) < self.settings.min_size:
-                break
-            for group in joining:
-                self._pin(group, module, week, options[group][week])
-                left.remove(group)
-            sessions[module, week] = joining
+        for reach in self.reaches:
+            weeks = sorted(week for m, week in sessions if m == module)
+            for group in list(left):
+                possible = self._weeks_possible(group, module, reach)
+                now = self._week_of(group, module)
+                joinable = [w for w in weeks if w in possible]
+                if joinable:
+                    week = min(joinable, key=lambda w: (abs(w - now), w))
+                    self._pin(group, module, week, possible[week])
+                    sessions[module, week].append(group)
+                    left.remove(group)
+            while left:
+                options = {c: self._weeks_possible(c, module, reach) for c in left}
+                week, joining = self._best_week(module, options)
+                if sum(len(c.members) for c in joining) < self.settings.min_size:
+                    break
+                for group in joining:
+                    self._pin(group, module, week, options[group][week])
+                    left.remove(group)
+                sessions[module, week] = joining
+        # Those still alone, and why (from the widest look, just taken).
+        for group in left:
+            self.why[group, module] = self._why_alone(group, options)
 
     def _trade(self, sessions: dict) -> None:
         """Where a class studies a long module alone, let it join a session
@@ -371,10 +465,15 @@ class _Team:
                 if module not in group.person.hours or module in group.pins:
                     continue
                 best = None
-                for week in weeks:
+                now = self._week_of(group, module)
+                # Only nearby sessions, and giving up a session near enough to free hours for it.
+                for week in sorted((w for w in weeks if abs(w - now) <= self.TRADE_REACH),
+                                   key=lambda w: (abs(w - now), w)):
                     for given_up in sorted(group.pins, key=lambda m: (group.person.hours[m], m)):
                         if group.person.hours[given_up] >= group.person.hours[module]:
                             break
+                        if abs(group.pins[given_up] - week) > self.TRADE_REACH:
+                            continue
                         others = sessions[given_up, group.pins[given_up]]
                         if sum(len(c.members) for c in others if c is not group) < self.settings.min_size:
                             continue
@@ -407,33 +506,32 @@ class _Team:
     def _pin(group: _Class, module: str, week: int, placed: _Placed) -> None:
         group.pins[module] = week
         group.placed = placed
-        group.possible.clear()
+        group.tried.clear()
 
     @staticmethod
     def _week_of(group: _Class, module: str) -> int:
-        return next(p.week for p in group.placed.placements if p.module == module)
+        return group.placed.week_of(group.person.index[module])
 
-    def _weeks_possible(self, group: _Class, module: str) -> dict[int, _Placed]:
-        """The weeks this class could take `module` in a session, each with
-        how the class would then be placed (remembered until its sessions
-        change)."""
-        key = (module, self.delay)
-        if key not in group.possible:
-            group.possible[key] = self._try_weeks(group, module)
-        return group.possible[key]
-
-    def _try_weeks(self, group: _Class, module: str) -> dict[int, _Placed]:
-        settings = self.settings
+    def _weeks_possible(self, group: _Class, module: str, reach: tuple[int, int]) -> dict[int, _Placed]:
+        """The weeks within `reach` (weeks earlier, weeks later) of where the
+        class has `module` now in which it could take it in a session, each
+        with how the class would then be placed. Each week is tried once
+        until the class's sessions change."""
         person = group.person
         now = self._week_of(group, module)
         # No week before its prerequisites could all be done is worth trying.
-        before = sum(person.hours[a] for a in person.ancestors(module))
-        first = max(1, now - self.EARLIER, 1 + _ceil_div(before, person.capacity))
+        soonest = group.soonest.get(module)
+        if soonest is None:
+            before = sum(person.hours[a] for a in person.ancestors(module))
+            soonest = group.soonest[module] = 1 + _ceil_div(before, person.capacity)
+        first = max(1, now - reach[0], soonest)
+        tried = group.tried.setdefault((module, self.delay), {})
         possible = {}
-        for week in range(first, now + self.LATER + 1):
-            placed = self._check(group, {**group.pins, module: week})
-            if placed is not None:
-                possible[week] = placed
+        for week in range(first, now + reach[1] + 1):
+            if week not in tried:
+                tried[week] = self._check(group, {**group.pins, module: week})
+            if tried[week] is not None:
+                possible[week] = tried[week]
         return possible
 
     def _best_week(self, module: str, options: dict) -> tuple[int, list[_Class]]:
@@ -452,9 +550,10 @@ class _Team:
         week = min(people, key=lambda w: (-people[w], later[w], abs(w - middle), w))
         return week, [g for g, weeks in options.items() if week in weeks]
 
-    def _why_alone(self, module: str, group: _Class, left: list[_Class]) -> str:
+    def _why_alone(self, group: _Class, options: dict) -> str:
+        """Why the class studies a module alone: how many people at most it
+        could have met in one week (`options`: each class's possible weeks)."""
         wait = _weeks(self.settings.max_wait_weeks)
-        options = {c: self._weeks_possible(c, module) for c in left}
         best = max((sum(len(c.members) for c, weeks in options.items() if week in weeks)
                     for week in options[group]), default=len(group.members))
         people = "person reaches" if best == 1 else "people reach"
@@ -493,7 +592,9 @@ class _Class:
     members: list[str] = field(default_factory=list)
     pins: dict[str, int] = field(default_factory=dict)
     placed: _Placed | None = None
-    possible: dict[tuple, dict[int, _Placed]] = field(default_factory=dict)  # (module, delay) -> week -> placed
+    # (module, delay) -> week -> how the class is placed with a session then, or None if it cannot
+    tried: dict[tuple, dict[int, _Placed | None]] = field(default_factory=dict)
+    soonest: dict[str, int] = field(default_factory=dict)  # module -> first week its prerequisites could be done
 
 
 def _split(people: int, smallest: int, largest: int) -> tuple[int, int]:

@@ -99,37 +99,36 @@ def _facilitators(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, cohort
     (through `knows`) or finished it in an earlier week, is not attending,
     and has facilitation hours left that week; first those whose role leads
     the module's stage, then whoever has led least. None: nobody can."""
-    budget, leads, known = {}, {}, {}
+    budget, leads = {}, {}
+    able: dict[str, list[str]] = {}  # module -> who knows it or has it on their path
     for member, path in paths:
         default = catalog.facilitation_for(member.role, team.size)
         own = member.facilitation_hours_per_week
         budget[member.name] = default.hours_per_week if own is None else own
         leads[member.name] = set(default.leads)
-        known[member.name] = set(member.knows) | ancestors_of(graph, member.knows)
+        if budget[member.name] > 0:
+            for module in (set(member.knows) | ancestors_of(graph, member.knows)).union(path.order):
+                able.setdefault(module, []).append(member.name)
     used: dict[tuple[str, int], float] = {}
     led: dict[str, float] = {}
-    leaders = []
-    order = sorted(range(len(cohorts)), key=lambda i: (cohorts[i].week, cohorts[i].id))
-    chosen: dict[int, str | None] = {}
-    for index in order:
+    leaders: list[str | None] = [None] * len(cohorts)
+    for index in sorted(range(len(cohorts)), key=lambda i: (cohorts[i].week, cohorts[i].id)):
         cohort = cohorts[index]
+        module = cohort.module.id
         attending = set(cohort.attendees)
         best = None
-        for member, _ in paths:
-            name = member.name
-            if name in attending or budget[name] - used.get((name, cohort.week), 0.0) < cohort.hours - 1e-9:
-                continue
-            if cohort.module.id not in known[name] and not ends.get((name, cohort.module.id), cohort.week) < cohort.week:
+        for name in able.get(module, ()):
+            if name in attending or ends.get((name, module), 0) >= cohort.week:
+                continue  # attending, or not finished before the session (0: known, nothing to finish)
+            if budget[name] - used.get((name, cohort.week), 0.0) < cohort.hours - 1e-9:
                 continue
             rank = (cohort.module.stage not in leads[name], led.get(name, 0.0), name)
-            if best is None or rank < best[0]:
-                best = (rank, name)
-        leader = best[1] if best else None
-        if leader:
+            if best is None or rank < best:
+                best = rank
+        if best:
+            leader = leaders[index] = best[2]
             used[leader, cohort.week] = used.get((leader, cohort.week), 0.0) + cohort.hours
             led[leader] = led.get(leader, 0.0) + cohort.hours
-        chosen[index] = leader
-    leaders = [chosen[i] for i in range(len(cohorts))]
     return leaders
 
 

@@ -248,13 +248,15 @@ def test_cohort_savings(write_team, small):
 
 
 def advice_codes(write_team, small, members, **fields):
-    return [a.code for a in plan_of(write_team(members, **fields), small).advice]
+    """The advice given, but T305: in these small teams nobody knows a module
+    yet, so every session is external (T305 has tests of its own)."""
+    return [a.code for a in plan_of(write_team(members, **fields), small).advice if a.code != "T305"]
 
 
 def test_t305_every_session_external_although_a_researcher_is_on_the_team(write_team, small):
-    # Everyone on one path at one pace: all sessions hold everyone, so nobody is left to lead one.
-    members = [member("Ana", hours_per_week=2), member("Ben", hours_per_week=2), member("Cy", hours_per_week=2),
-               member("Rae", "ml-researcher", hours_per_week=2)]
+    # Nobody has time set aside to lead a session.
+    members = [member(name, hours_per_week=2, facilitation_hours_per_week=0) for name in ("Ana", "Ben", "Cy")]
+    members.append(member("Rae", "ml-researcher", hours_per_week=2, facilitation_hours_per_week=0))
     planned = plan_of(write_team(members), small)
     assert planned.cohorts and all(c.facilitator is None for c in planned.cohorts)
     assert "T305" in [a.code for a in planned.advice]
@@ -289,7 +291,7 @@ def test_t301_more_researchers_than_ml_engineers_at_medium_size(write_team, smal
 def test_t302_unpaired_researcher_gets_a_suggested_partner(write_team, small):
     members = [member("Rae", "ml-researcher"), member("Eve"), member("Sam", "software-engineer")]
     planned = plan_of(write_team(members), small)
-    (advice,) = planned.advice
+    (advice,) = [a for a in planned.advice if a.code != "T305"]
     assert advice.code == "T302" and advice.line == 5
     assert advice.message.startswith("Rae (researcher) is not paired with an engineer; suggest pairing with Eve (")
 
