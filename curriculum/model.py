@@ -146,7 +146,7 @@ class Profile:
     start: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """Why a module is in a path: it is a target, a goal, or needed by another."""
 
@@ -154,7 +154,7 @@ class Reason:
     module: str | None = None  # for "prerequisite": the module that needs it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One module placed in a path and on the schedule."""
 
@@ -241,7 +241,7 @@ class Team:
     cohorts: CohortSettings | None = CohortSettings()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cohort:
     """A group session: members who take a module together, starting in the
     same week, led by a facilitator from the team (None: an external one)."""
@@ -255,7 +255,7 @@ class Cohort:
     facilitator: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberSchedule:
     """What the team schedule means for one member."""
 

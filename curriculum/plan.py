@@ -113,7 +113,7 @@ def make_plan(
         module = catalog.modules[placement.module]
         steps.append(Step(
             module, path.reasons[placement.module], placement.week, placement.end_week, _round(elapsed),
-            hours_by_week=tuple((week, float(hours)) for week, hours in placement.hours_by_week),
+            hours_by_week=placement.hours_by_week,
             cohort=(cohorts or {}).get(placement.module),
             solo_week=(solo_weeks or {}).get(placement.module, placement.week),
             note=(notes or {}).get(placement.module, ""),

@@ -53,12 +53,12 @@ class Learner:
     hours_per_week: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Placement:
     """One module of one learner on the calendar."""
 
     module: str
-    hours_by_week: tuple[tuple[int, Fraction], ...]  # (week, hours), weeks ascending
+    hours_by_week: tuple[tuple[int, float], ...]  # (week, hours), weeks ascending
     session: int | None = None  # index into Schedule.sessions
 
     @property
@@ -116,22 +116,40 @@ def schedule(
     units = {module: int(value * unit) for module, value in exact.items()}
     people = [_Person(learner, units, int(capacities[learner.name] * unit), unit, prerequisites)
               for learner in learners]
+    memo: dict[int, tuple] = {}
     if solo is None:
-        solo = {person.name: _hours(person.place(person.order, {}).placements, unit) for person in people}
+        # People with one path and pace have one solo schedule: placed once, shared.
+        alone: dict[tuple, tuple[Placement, ...]] = {}
+        solo = {}
+        for person in people:
+            key = (person.order, person.capacity)
+            if key not in alone:
+                alone[key] = _hours(person.place(person.order, {}).placements, unit, memo)
+            solo[person.name] = alone[key]
     if settings is None:
         return Schedule(solo, (), {})
     team = _Team(people, settings, solo).run()
     problem = cpsat.problem(people, settings, solo, unit)
     if solver == "cp-sat" or (solver == "auto" and problem.small()):
         team = cpsat.solve(problem, team, deterministic_time or cpsat.DETERMINISTIC_TIME)
-    return Schedule({name: _hours(placed, unit) for name, placed in team.placements.items()}, team.sessions,
-                    team.alone, team.solver, team.optimal, team.gap)
+    placements = team.placements
+    for name in placements:  # in place: a department's placements are not held twice
+        placements[name] = _hours(placements[name], unit, memo)
+    return Schedule(placements, team.sessions, team.alone, team.solver, team.optimal, team.gap)
 
 
-def _hours(placements: Sequence[Placement], unit: int) -> tuple[Placement, ...]:
-    """Placements counted in units of 1/`unit` hour, in hours."""
-    return tuple(Placement(p.module, tuple((week, Fraction(amount, unit)) for week, amount in p.hours_by_week),
-                           p.session) for p in placements)
+def _hours(placements: Sequence[Placement], unit: int, memo: dict[int, tuple]) -> tuple[Placement, ...]:
+    """Placements counted in units of 1/`unit` hour, in hours. People of one
+    class share their hours-by-week: each is converted once (`memo`, by
+    object) and the result shared, which keeps a 10,000-person team small."""
+    converted = []
+    for p in placements:
+        hours = memo.get(id(p.hours_by_week))
+        if hours is None:
+            hours = memo[id(p.hours_by_week)] = (
+                p.hours_by_week, tuple((week, amount / unit) for week, amount in p.hours_by_week))
+        converted.append(Placement(p.module, hours[1], p.session))
+    return tuple(converted)
 
 
 def _exact(value: float) -> Fraction:
@@ -452,6 +470,9 @@ class _Team:
         # Those still alone, and why (from the widest look, just taken).
         for group in left:
             self.why[group, module] = self._why_alone(group, options)
+        # What was tried for this module is not needed again this pass: memory stays flat.
+        for group in self.classes:
+            group.tried.pop((module, self.delay), None)
 
     def _trade(self, sessions: dict) -> None:
         """Where a class studies a long module alone, let it join a session

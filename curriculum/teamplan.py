@@ -5,6 +5,7 @@ advice from the teaching stance."""
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Callable
 
 import networkx as nx
@@ -35,13 +36,17 @@ def plan_team(
     framing = settings.readiness_module if settings.readiness_module in catalog.modules else None
     paths = []
     too_long = []
+    chosen: dict[Profile, object] = {}
     for done, member in enumerate(team.members, start=1):
         goals = member.goals
         if gaps and framing and member.role in settings.manager_roles and framing not in goals:
             goals = goals + (framing,)
         profile = Profile(member.role, team.size, member.knows, goals, member.hours_per_week, team.start)
         try:
-            paths.append((member, choose_path(catalog, graph, profile)))
+            # People with one profile have one path: chosen once, shared.
+            if profile not in chosen:
+                chosen[profile] = choose_path(catalog, graph, profile)
+            paths.append((member, chosen[profile]))
         except ScheduleTooLong as exc:
             too_long.append(CurriculumError(f"{member.name}: {exc.message}", team.source, member.line))
         if progress:
@@ -58,11 +63,13 @@ def plan_team(
     session_ids = [c.id for c in cohorts]
 
     plans = []
+    shared: dict[str, str] = {}
     for member, path in paths:
         solo_weeks = {p.module: p.week for p in solo.placements[member.name]}
         mine = placed.placements[member.name]
         member_cohorts = {p.module: session_ids[p.session] for p in mine if p.session is not None}
-        notes = _notes(mine, solo_weeks, member_cohorts, by_name, placed.alone, member.name)
+        notes = {m: shared.setdefault(note, note)  # many people get the very same note: keep one
+                 for m, note in _notes(mine, solo_weeks, member_cohorts, by_name, placed.alone, member.name).items()}
         plans.append((member, make_plan(catalog, path, mine, member_cohorts, solo_weeks, notes)))
     members = _member_schedules(catalog, team, plans, solo, cohorts)
     summary = _summary(catalog, team, paths, plans, cohorts, members, placed)
@@ -98,37 +105,61 @@ def _facilitators(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, cohort
     """For each session in the order they run: a member who knows its module
     (through `knows`) or finished it in an earlier week, is not attending,
     and has facilitation hours left that week; first those whose role leads
-    the module's stage, then whoever has led least. None: nobody can."""
+    the module's stage, then whoever has led least, then by name. None:
+    nobody can. Candidates wait in a heap per module, admitted in the week
+    they finish it, so a department's thousands of sessions stay cheap."""
     budget, leads = {}, {}
-    able: dict[str, list[str]] = {}  # module -> who knows it or has it on their path
+    heaps: dict[str, list] = {}  # module -> (not leading its stage, hours led, name), lazily updated
+    arriving: dict[str, list[tuple[int, str]]] = {}  # module -> (first week able, name), by week
     for member, path in paths:
         default = catalog.facilitation_for(member.role, team.size)
         own = member.facilitation_hours_per_week
         budget[member.name] = default.hours_per_week if own is None else own
         leads[member.name] = set(default.leads)
-        if budget[member.name] > 0:
-            for module in (set(member.knows) | ancestors_of(graph, member.knows)).union(path.order):
-                able.setdefault(module, []).append(member.name)
+        if budget[member.name] <= 0:
+            continue
+        for module in set(member.knows) | ancestors_of(graph, member.knows):
+            heaps.setdefault(module, []).append((catalog.modules[module].stage not in leads[member.name], 0.0,
+                                                 member.name))
+        for module in path.order:
+            arriving.setdefault(module, []).append((ends[member.name, module] + 1, member.name))
+    for entries in heaps.values():
+        heapq.heapify(entries)
+    for entries in arriving.values():
+        entries.sort()
+    admitted = dict.fromkeys(arriving, 0)
     used: dict[tuple[str, int], float] = {}
     led: dict[str, float] = {}
     leaders: list[str | None] = [None] * len(cohorts)
     for index in sorted(range(len(cohorts)), key=lambda i: (cohorts[i].week, cohorts[i].id)):
         cohort = cohorts[index]
-        module = cohort.module.id
+        module, week = cohort.module.id, cohort.week
+        heap = heaps.setdefault(module, [])
+        waiting = arriving.get(module, [])
+        while admitted.get(module, 0) < len(waiting) and waiting[admitted[module]][0] <= week:
+            name = waiting[admitted[module]][1]
+            heapq.heappush(heap, (cohort.module.stage not in leads[name], led.get(name, 0.0), name))
+            admitted[module] += 1
         attending = set(cohort.attendees)
-        best = None
-        for name in able.get(module, ()):
-            if name in attending or ends.get((name, module), 0) >= cohort.week:
-                continue  # attending, or not finished before the session (0: known, nothing to finish)
-            if budget[name] - used.get((name, cohort.week), 0.0) < cohort.hours - 1e-9:
+        passed, leader = [], None
+        while heap:
+            entry = heapq.heappop(heap)
+            not_leading, hours_led, name = entry
+            if hours_led != led.get(name, 0.0):  # led since it was queued: queue it as it is now
+                heapq.heappush(heap, (not_leading, led.get(name, 0.0), name))
                 continue
-            rank = (cohort.module.stage not in leads[name], led.get(name, 0.0), name)
-            if best is None or rank < best:
-                best = rank
-        if best:
-            leader = leaders[index] = best[2]
-            used[leader, cohort.week] = used.get((leader, cohort.week), 0.0) + cohort.hours
+            if name in attending or budget[name] - used.get((name, week), 0.0) < cohort.hours - 1e-9:
+                passed.append(entry)
+                continue
+            leader = name
+            break
+        for entry in passed:
+            heapq.heappush(heap, entry)
+        if leader:
+            leaders[index] = leader
+            used[leader, week] = used.get((leader, week), 0.0) + cohort.hours
             led[leader] = led.get(leader, 0.0) + cohort.hours
+            heapq.heappush(heap, (cohort.module.stage not in leads[leader], led[leader], leader))
     return leaders
 
 
@@ -167,13 +198,23 @@ def _member_schedules(catalog, team, plans, solo, cohorts) -> dict[str, MemberSc
             week_hours[cohort.week] = week_hours.get(cohort.week, 0.0) + cohort.hours
             facilitates.setdefault(cohort.facilitator, []).append(cohort.id)
     result = {}
+    studied: dict[tuple, dict[int, float]] = {}  # people of one class share their hours by week
+    shared_weekly: dict[tuple, tuple] = {}
     for member, plan in plans:
-        study: dict[int, float] = {}
-        for step in plan.steps:
-            for week, hours in step.hours_by_week:
-                study[week] = study.get(week, 0.0) + hours
+        key = tuple(id(step.hours_by_week) for step in plan.steps)
+        study = studied.get(key)
+        if study is None:
+            study = studied[key] = {}
+            for step in plan.steps:
+                for week, hours in step.hours_by_week:
+                    study[week] = study.get(week, 0.0) + hours
         leading = facilitation.get(member.name, {})
-        weeks = sorted(set(study) | set(leading))
+        weekly = shared_weekly.get(key) if not leading else None
+        if weekly is None:
+            weekly = tuple((w, round(study.get(w, 0.0), 6), round(leading.get(w, 0.0), 6))
+                           for w in sorted(set(study) | set(leading)))
+            if not leading:
+                shared_weekly[key] = weekly
         solo_weeks = max((p.end_week for p in solo.placements[member.name]), default=0)
         default = catalog.facilitation_for(member.role, team.size).hours_per_week
         result[member.name] = MemberSchedule(
@@ -182,7 +223,7 @@ def _member_schedules(catalog, team, plans, solo, cohorts) -> dict[str, MemberSc
             facilitation_hours_per_week=(default if member.facilitation_hours_per_week is None
                                          else member.facilitation_hours_per_week),
             facilitates=tuple(facilitates.get(member.name, ())),
-            weekly_hours=tuple((w, round(study.get(w, 0.0), 6), round(leading.get(w, 0.0), 6)) for w in weeks),
+            weekly_hours=weekly,
         )
     return result
 
