@@ -351,6 +351,8 @@ def _describe(error) -> list[tuple[list, str]]:
         return [(where, f"{field} {value!r} is not a valid id: use lowercase letters, digits and single hyphens, like 'intro-to-ml'")]
     if validator == "exclusiveMinimum":
         return [(where, f"{field} must be greater than {error.validator_value}; got {value!r}")]
+    if validator == "minimum":
+        return [(where, f"{field} must be at least {error.validator_value}; got {value!r}")]
     if validator == "maximum":
         return [(where, f"{field} must be at most {error.validator_value}; got {value!r}")]
     if validator in ("minLength", "minItems"):

@@ -10,6 +10,7 @@ import yaml
 
 from curriculum.cli import main
 from curriculum.errors import CurriculumError
+from curriculum.schedule import CohortSettings
 from curriculum.exports import assignments_csv, team_calendar
 from curriculum.pipeline import load, team_plan
 from curriculum.limits import MAX_HOURS_PER_WEEK
@@ -78,6 +79,21 @@ def test_reads_a_csv_team_with_size_and_start_from_the_command_line(tmp_path, sm
     ]
 
 
+def test_reads_cohort_settings_and_facilitation_hours(write_team, small, tmp_path):
+    path = write_team([member("Ana", facilitation_hours_per_week=3), member("Ben")],
+                      cohorts={"min_size": 2, "max_size": 5, "max_wait_weeks": 1, "session_hours": 1.5})
+    team = read_team(path, load([small]).catalog)
+    assert team.cohorts == CohortSettings(min_size=2, max_size=5, max_wait_weeks=1, max_delay_weeks=3,
+                                          session_hours=1.5)
+    assert [m.facilitation_hours_per_week for m in team.members] == [3.0, None]
+    assert read_team(path, load([small]).catalog, cohorts=False).cohorts is None  # --no-cohorts
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text("name,role,facilitation_hours_per_week\nAna,ml-engineer,2.5\nBen,ml-engineer,\n")
+    team = read_team(csv_path, load([small]).catalog, size="medium")
+    assert [m.facilitation_hours_per_week for m in team.members] == [2.5, None]
+    assert team.cohorts == CohortSettings()
+
+
 @pytest.mark.parametrize("members, extra, expected", [
     ([member("Ana", "ml-enginer")], {}, ["team.yaml:5: Ana: unknown role 'ml-enginer' (did you mean 'ml-engineer'?)"]),
     ([member("Ana", knows=["pyton"])], {}, ["team.yaml:5: Ana: unknown known module 'pyton' (did you mean 'python'?)"]),
@@ -94,6 +110,13 @@ def test_reads_a_csv_team_with_size_and_start_from_the_command_line(tmp_path, sm
     ([member("A" * 201)], {}, ["team.yaml:5: 'members[0].name' is too long (limit 200)"]),
     ([member("\x1b[2J")], {}, ["team.yaml:5: 'name' must not be empty (it has only control characters)"]),
     ([], {}, ["team.yaml:4: 'members' must not be empty"]),
+    ([member("Ana")], {"cohorts": {"min_size": 6, "max_size": 4}},
+     ["team.yaml:7: 'cohorts': min_size (6) is larger than max_size (4)"]),
+    ([member("Ana")], {"cohorts": {"min_size": 1}}, ["team.yaml:8: 'cohorts.min_size' must be at least 2; got 1"]),
+    ([member("Ana")], {"cohorts": {"max_wait": 2}},
+     ["team.yaml:8: unknown field 'max_wait' (did you mean 'max_wait_weeks'?)"]),
+    ([member("Ana", facilitation_hours_per_week=-1)], {},
+     ["team.yaml:7: 'members[0].facilitation_hours_per_week' must be at least 0; got -1"]),
 ])
 def test_yaml_errors_name_file_and_line(write_team, small, members, extra, expected):
     path = write_team(members, **extra)
