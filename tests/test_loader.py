@@ -161,3 +161,26 @@ def test_redefining_a_role_drops_the_earlier_path_texts_for_it(catalog_dir):
     catalog = load_catalog([catalog_dir({"a": {}}, settings)])
     assert catalog.why("ml-engineer", "small").startswith("Our own stance.")
     assert catalog.why("software-engineer", "small") == load_catalog([catalog_dir({"a": {}})]).why("software-engineer", "small")
+
+
+def test_facilitation_defaults_come_from_catalogs_size_specific_first(catalog_dir):
+    builtin = load_catalog()
+    assert builtin.facilitation_for("ml-researcher", "medium").hours_per_week == 3
+    assert builtin.facilitation_for("ml-researcher", "large").hours_per_week == 2
+    assert "modeling" in builtin.facilitation_for("ml-researcher", "medium").leads
+    assert builtin.facilitation_for("no-such-role", "medium").hours_per_week == 0
+    # A catalog's own rule for the size wins over the built-in one for every size.
+    own = catalog_dir({"m": {}}, settings={"facilitation": [
+        {"role": "ml-engineer", "sizes": ["small"], "hours_per_week": 4, "leads": ["data"]}]})
+    catalog = load_catalog([own])
+    assert catalog.facilitation_for("ml-engineer", "small").hours_per_week == 4
+    assert catalog.facilitation_for("ml-engineer", "large").hours_per_week == 2
+
+
+def test_facilitation_rule_for_an_unknown_role_or_size_is_located(catalog_dir):
+    own = catalog_dir({"m": {}}, settings={"facilitation": [
+        {"role": "nobody", "hours_per_week": 1}, {"role": "ml-engineer", "sizes": ["huge"], "hours_per_week": 1}]})
+    with pytest.raises(CurriculumError) as info:
+        load_catalog([own])
+    messages = [str(p).split("catalog.yaml:")[-1] for p in info.value.problems]
+    assert messages == ["2: unknown role 'nobody'", "4: unknown size 'huge'"]
