@@ -31,19 +31,23 @@ schedule it gives is a solution. Per class and week t:
 - a week's attendees of a module form k sessions of `min_size`..`max_size`
   people (k >= 0), split into balanced groups.
 The solver's bound therefore bounds every schedule `place` gives in learning
-order. Each solution is placed with `place` and checked against the rules: a
-session it cannot honour is dropped, then a session left too small; then a
-class still alone on a module joins a session of it, or several form one,
-wherever `place` and the rules allow. So every schedule comes from the one
-placement function.
+order. A solution is placed with `place` and checked against the rules: a
+session it cannot honour is dropped, then a session left too small; so every
+schedule comes from the one placement function.
 
-Solving. From the heuristic's sessions (a complete starting solution), CP-SAT
-gets half the time on the whole model, for a solution and the bound; then,
-while time is left and the best is below the bound, each module's sessions
-are chosen again with the others' kept (a small model, usually solved to
-optimality). The best placed schedule is kept, the heuristic's if nothing
-beats it. One worker, a fixed seed and a limit on CP-SAT's deterministic
-time, never the clock: one input gives one schedule, byte for byte.
+Solving. The heuristic's sessions, placed so, are the start. First, for up to
+half the time, module by module: that module's sessions are chosen again with
+every class's other sessions kept, each class placed by `place` alone on it
+and in each week it could be in a session, and a small CP-SAT model picks the
+best legal combination (exact for that choice, and `place` itself judges);
+rounds go on while one improves. Then CP-SAT gets the rest on the whole
+model, starting from the best so far, for better sessions or the proof that
+there are none, and the bound. Last, a class still alone on a module joins a
+session of it, or several form one, wherever `place` and the rules allow,
+and those still alone are told why. The heuristic's schedule is kept if
+nothing beats it. One worker, a fixed seed and limits on CP-SAT's
+deterministic time, never the clock: one input gives one schedule, byte for
+byte.
 """
 
 from __future__ import annotations
@@ -128,17 +132,8 @@ def solve(problem: Problem, greedy: Schedule, deterministic_time: float = DETERM
         return Schedule(greedy.placements, greedy.sessions, greedy.alone, solver="greedy", optimal=True, gap=0.0)
     from ortools.sat.python import cp_model  # a quarter of a second to import: only when a team is solved
 
-    best, found = greedy, "greedy"
-
-    def keep(pins: list[dict[str, int]]) -> bool:
-        nonlocal best, found
-        result = _realise(problem, pins)
-        if score(problem, result) <= score(problem, best):
-            return False
-        best, found = result, "cp-sat"
-        return True
-
-    keep(_pins_of(problem, greedy))  # the heuristic's sessions placed as ours, filled in
+    windows = [_windows(problem, group) for group in problem.classes]
+    pins, placed = _cut(problem, _pins_of(problem, greedy))  # the heuristic's sessions, placed as ours
     # Each module's sessions chosen again with the others' kept, for up to half the time.
     used, improved = 0.0, True
     while improved and used < deterministic_time / 2:
@@ -146,22 +141,26 @@ def solve(problem: Problem, greedy: Schedule, deterministic_time: float = DETERM
         for module in sorted(problem.shareable):
             if used >= deterministic_time / 2:
                 break
-            pins = _pins_of(problem, best)
-            part = _Model(problem, cp_model.CpModel(), pins, module)
-            part.hint(pins)
-            solver = _solver(cp_model, min(deterministic_time / 2 - used, STEP_TIME), interleave=False)
-            if solver.solve(part.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                improved |= keep(part.pins(solver))
-            used += solver.deterministic_time
+            before = _value(problem, pins, placed)
+            pins, placed, spent = _regroup(problem, windows, pins, placed, module, cp_model,
+                                           deterministic_time / 2 - used)
+            used += spent
+            improved |= _value(problem, pins, placed) > before
     # The whole model from the best so far, for the rest: better sessions or the proof, and the bound.
     whole = _Model(problem, cp_model.CpModel())
-    used += whole.hint(_pins_of(problem, best), cp_model)
+    used += whole.hint(pins, cp_model)
     solver = _solver(cp_model, max(deterministic_time - used, 0.0), interleave=True)
     status = solver.solve(whole.model)
     bound = problem.ceiling()
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = min(bound, int(solver.best_objective_bound + 1e-6))
-        keep(whole.pins(solver))
+        other = _cut(problem, whole.pins(solver))
+        if _value(problem, *other) > _value(problem, pins, placed):
+            pins, placed = other
+    why = _fill(problem, windows, pins, placed)
+    best, found = _schedule(problem, pins, placed, why), "cp-sat"
+    if score(problem, best) <= score(problem, greedy):
+        best, found = greedy, "greedy"
     value = score(problem, best)
     bound = max(bound, value)  # the heuristic's own order of study may place what the model does not cover
     gap = (bound - value) / bound if bound > 0 else 0.0
@@ -189,7 +188,6 @@ def _pins_of(problem: Problem, result: Schedule) -> list[dict[str, int]]:
 
 def _ceil_div(value: int, by: int) -> int:
     return -(-value // by)
-
 
 
 def _windows(problem: Problem, group: _Class) -> dict[str, tuple[int, int]]:
@@ -229,18 +227,11 @@ class _Model:
     session that needs it is by week t+1), the last two built along the
     prerequisite graph."""
 
-    def __init__(self, problem: Problem, model, pins: list[dict[str, int]] | None = None, free: str | None = None):
-        """With `pins`, only the sessions of module `free` are chosen, for
-        the classes that take it; the rest stays as in `pins`."""
+    def __init__(self, problem: Problem, model):
         self.problem = problem
         self.model = model
-        self.kept = pins
         settings = problem.settings
-        windows = [_windows(problem, group) if pins is None or free in group.person.hours else {}
-                   for group in problem.classes]
-        if pins is not None:  # the others keep their week or stay alone
-            windows = [{m: span if m == free else (pins[i][m], pins[i][m]) for m, span in window.items()
-                        if m == free or m in pins[i]} for i, window in enumerate(windows)]
+        windows = [_windows(problem, group) for group in problem.classes]
         # No session in a week fewer than min_size people could come to.
         reach: dict[tuple[str, int], int] = {}
         for index, group in enumerate(problem.classes):
@@ -258,9 +249,6 @@ class _Model:
                         var = options.setdefault(module, {})[week] = model.new_bool_var(f"y{index}_{module}_{week}")
                         coming.setdefault((module, week), []).append(len(group.members) * var)
             self.y.append(options)
-            for module, weeks in options.items():
-                if pins is not None and module != free:
-                    model.add(weeks[pins[index][module]] == 1)
         for (module, week), people in coming.items():
             count = model.new_int_var(0, _ceil_div(reach[module, week], settings.min_size), "")
             model.add(sum(people) >= settings.min_size * count)
@@ -268,8 +256,6 @@ class _Model:
         self.ors: dict[tuple[int, ...], object] = {}
         grouped, delay = 0, 0
         for index, group in enumerate(problem.classes):
-            if pins is not None and free not in group.person.hours:
-                continue
             delay += len(group.members) * self._rules(group, self.y[index])
             grouped += sum(len(group.members) * group.person.hours[module] * var
                            for module, weeks in self.y[index].items() for var in weeks.values())
@@ -308,12 +294,14 @@ class _Model:
             after[module] = {last: None}
             for t in range(last - 1, first - 2, -1):
                 after[module][t] = model.new_bool_var("")
-                model.add(after[module][t] == sum(v for v in (after[module][t + 1], options.get(t + 1)) if v is not None))
+                step = (after[module][t + 1], options.get(t + 1))
+                model.add(after[module][t] == sum(v for v in step if v is not None))
             chosen[module] = after[module][first - 1]
             by[module] = {first - 1: None}
             for t in range(first, last + 1):
                 by[module][t] = model.new_bool_var("")
-                model.add(by[module][t] == sum(v for v in (by[module][t - 1], options.get(t)) if v is not None))
+                step = (by[module][t - 1], options.get(t))
+                model.add(by[module][t] == sum(v for v in step if v is not None))
             start[module] = model.new_int_var(0, last, "")
             model.add(start[module] == sum(week * var for week, var in options.items()))
 
@@ -339,10 +327,10 @@ class _Model:
             dependants = person.needed_by.get(module, ())
             due[module] = {t: self._or([due[d][t] for d in dependants] + [soon(d, t + 1) for d in dependants])
                            for t in weeks}
-        # Hours done by the end of week t: all, and of modules in sessions (`place` studies
-        # those first from their week on, so they take the hours while any is unfinished).
+        # Hours done by the end of week t: all, and `early`, of modules in sessions (`place`
+        # studies those first from their week on, so they take the hours while any is unfinished).
         done = [0] + [model.new_int_var(0, total, "") for _ in weeks]
-        first = [0] + [model.new_int_var(0, total, "") for _ in weeks]
+        early = [0] + [model.new_int_var(0, total, "") for _ in weeks]
         model.add(done[last_week] == total)
         solo_hours = total - sum(person.hours[m] * chosen[m] for m in sessions)
         backlog = [0] + [model.new_int_var(0, total, "") for _ in weeks]  # session hours started, not done
@@ -350,14 +338,14 @@ class _Model:
         ready = [0]  # hours whose modules can have started by the end of week t
         for t in weeks:
             model.add(done[t] <= done[t - 1] + cap)
-            model.add(first[t] <= first[t - 1] + cap)
-            model.add(done[t] - first[t] >= done[t - 1] - first[t - 1])
+            model.add(early[t] <= early[t - 1] + cap)
+            model.add(done[t] - early[t] >= done[t - 1] - early[t - 1])
             started = sum(person.hours[m] * soon(m, t) for m in sessions if soon(m, t) is not None)
-            model.add(first[t] <= started)
-            model.add(backlog[t] == started - first[t])
+            model.add(early[t] <= started)
+            model.add(backlog[t] == started - early[t])
             free = model.new_bool_var("")
-            model.add(first[t] >= started).only_enforce_if(free)
-            model.add(first[t] >= first[t - 1] + cap).only_enforce_if(free.Not())
+            model.add(early[t] >= started).only_enforce_if(free)
+            model.add(early[t] >= early[t - 1] + cap).only_enforce_if(free.Not())
             ready.append(total - sum(person.hours[m] * held[m][t] for m in person.order if held[m][t] is not None))
             model.add(done[t] <= ready[t])
             alone_held, alone_due, session_due = [], [], []
@@ -372,9 +360,9 @@ class _Model:
                     alone_due.append(person.hours[m] * self._and(due[m][t], chosen[m].Not()))
                     must[m][t] = self._and(due[m][t], chosen[m])
                     session_due.append(person.hours[m] * must[m][t])
-            model.add(done[t] - first[t] <= solo_hours - sum(alone_held))
-            model.add(done[t] - first[t] >= sum(alone_due))
-            model.add(first[t] >= sum(session_due))
+            model.add(done[t] - early[t] <= solo_hours - sum(alone_held))
+            model.add(done[t] - early[t] >= sum(alone_due))
+            model.add(early[t] >= sum(session_due))
         # `place` starts a week's sessions in the order of the path, each only with hours left after
         # the ones before it, and studies them ahead of everything started before: the latest
         # sessions first, then older sessions, then other modules. So a session module is done once
@@ -386,12 +374,14 @@ class _Model:
                 same = [(person.hours[m] * sessions[m][week], rank[m] < rank[module]) for m in sessions
                         if m != module and week in sessions[m]]
                 model.add(sum(h for h, earlier in same if earlier) < cap).only_enforce_if(var)
-                model.add(below <= backlog[week - 1] + sum(h for h, earlier in same if not earlier)).only_enforce_if(var)
+                later_ones = sum(h for h, earlier in same if not earlier)
+                model.add(below <= backlog[week - 1] + later_ones).only_enforce_if(var)
             finished = None
             for t in range(min(options), max(must[module], default=0) + 1):
                 now = model.new_bool_var("")
                 model.add_implication(now, soon(module, t))
-                model.add(backlog[t] <= below).only_enforce_if([now] + ([finished.Not()] if finished is not None else []))
+                enforce = [now] + ([finished.Not()] if finished is not None else [])
+                model.add(backlog[t] <= below).only_enforce_if(enforce)
                 if t in must[module]:
                     model.add_implication(must[module][t], now)
                 finished = now
@@ -410,11 +400,11 @@ class _Model:
                 model.add(done[t] >= ready[t]).only_enforce_if(idle[t])
                 busy.append(idle[t].Not())
             model.add(done[t] >= done[t - 1] + cap).only_enforce_if(busy)
-        # An idle week while a module's prerequisites are released and its session is to come is a week waited.
+        # An idle week while a module's prerequisites are released and its session is to come: waited.
         for module, options in sessions.items():
-            first = max(1, _ceil_div(sum(person.hours[a] for a in person.ancestors(module)), cap))
+            ready_by = max(1, _ceil_div(sum(person.hours[a] for a in person.ancestors(module)), cap))
             waited = []
-            for t in range(first, max(options)):
+            for t in range(ready_by, max(options)):
                 var = model.new_bool_var("")
                 clause = [idle[t].Not(), later(module, t).Not(), var]
                 if waiting[module][t] is not None:
@@ -424,47 +414,43 @@ class _Model:
             if len(waited) > settings.max_wait_weeks:
                 model.add(sum(waited) <= settings.max_wait_weeks)
         # From a session to a later one that builds on it: time for everything in between.
-        below = _descendants(person)
+        descendants = _descendants(person)
         for module in sessions:
             for other in sessions:
-                if module in below and other in below[module]:
-                    between = (below[module] | {module}) & person.ancestors(other)
+                if other in descendants[module]:
+                    between = (descendants[module] | {module}) & person.ancestors(other)
                     gap = _ceil_div(sum(person.hours[m] for m in between), cap)
                     model.add(start[other] >= start[module] + gap).only_enforce_if([chosen[module], chosen[other]])
         return sum(unfinished.get(t, 1) for t in range(group.solo_end, last_week))
 
-    def hint(self, pins: list[dict[str, int]], cp_model=None) -> float:
-        """Start from these sessions. With `cp_model`, the hint is made
-        complete (the solver then starts from a whole solution) by solving
-        the model with them fixed; returns the deterministic time that took."""
+    def hint(self, pins: list[dict[str, int]], cp_model) -> float:
+        """Start from these sessions, as a complete solution (found by
+        solving the model with them fixed), so the solver starts from it;
+        returns the deterministic time that took."""
         chosen = [(var, pins[index].get(module) == week) for index, options in enumerate(self.y)
                   for module, weeks in options.items() for week, var in weeks.items()]
-        used = 0.0
-        if cp_model is not None:
-            fixed = self.model.clone()
-            for var, value in chosen:
-                fixed.add(fixed.get_bool_var_from_proto_index(var.index) == value)
-            solver = _solver(cp_model, HINT_TIME, interleave=False)
-            if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                for index, value in enumerate(solver.response_proto.solution):
-                    self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
-                return solver.deterministic_time
-            used = solver.deterministic_time
+        fixed = self.model.clone()
         for var, value in chosen:
-            self.model.add_hint(var, value)
-        return used
+            fixed.add(fixed.get_bool_var_from_proto_index(var.index) == value)
+        solver = _solver(cp_model, HINT_TIME, interleave=False)
+        if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for index, value in enumerate(solver.response_proto.solution):
+                self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+        else:  # not a solution of the model (never for sessions `place` gives): the sessions alone
+            for var, value in chosen:
+                self.model.add_hint(var, value)
+        return solver.deterministic_time
 
     def pins(self, solver) -> list[dict[str, int]]:
         """Each class's session weeks in the solver's solution."""
         return [{module: week for module, weeks in options.items() for week, var in weeks.items()
-                 if solver.boolean_value(var)} if options or self.kept is None else self.kept[index]
-                for index, options in enumerate(self.y)]
+                 if solver.boolean_value(var)} for options in self.y]
 
 
-def _realise(problem: Problem, pins: list[dict[str, int]]) -> Schedule:
-    """Each class placed by `place` with the chosen session weeks, keeping
-    only what it honours within the rules and the sessions then still large
-    enough; then sessions a class can still join or form (see `_fill`)."""
+def _cut(problem: Problem, pins: list[dict[str, int]]) -> tuple[list[dict[str, int]], list[_Placed]]:
+    """Each class placed by `place` with these session weeks, keeping only
+    what it honours within the rules, and then only the sessions still
+    large enough."""
     settings = problem.settings
     pins = [dict(p) for p in pins]
     placed: list[_Placed | None] = [None] * len(problem.classes)
@@ -480,15 +466,74 @@ def _realise(problem: Problem, pins: list[dict[str, int]]) -> Schedule:
         size = _sizes(problem, pins)
         small = {key for key, count in size.items() if not _legal(count, settings)}
         if not small:
-            break
+            return pins, placed
         for index in range(len(problem.classes)):
             gone = [m for m, w in pins[index].items() if (m, w) in small]
             for module in gone:
                 del pins[index][module]
             if gone:
                 placed[index] = None
-    alone = _fill(problem, pins, placed)
-    return _schedule(problem, pins, placed, alone)
+
+
+def _value(problem: Problem, pins: list[dict[str, int]], placed: list[_Placed]) -> int:
+    """`score` of the classes so placed."""
+    grouped = delay = 0
+    for index, group in enumerate(problem.classes):
+        grouped += len(group.members) * sum(group.person.hours[m] for m in pins[index])
+        delay += len(group.members) * (placed[index].weeks - group.solo_end)
+    return DELAY_WEIGHT * grouped - problem.unit * delay
+
+
+def _regroup(problem: Problem, windows, pins: list[dict[str, int]], placed: list[_Placed], module: str, cp_model,
+             deterministic_time: float) -> tuple[list[dict[str, int]], list[_Placed], float]:
+    """The sessions of `module` chosen again, every class's other sessions
+    kept: each class that takes it is placed by `place` alone on it and in
+    each week of its window, and CP-SAT picks the best of those that keep
+    the rules, in sessions of legal sizes. Exact for this choice. Returns
+    the new pins and placements and the deterministic time used."""
+    settings = problem.settings
+    options: dict[int, dict[int | None, _Placed]] = {}
+    for index, group in enumerate(problem.classes):
+        if module not in group.person.hours:
+            continue
+        others = {m: w for m, w in pins[index].items() if m != module}
+        first, last = windows[index].get(module, (1, 0))
+        options[index] = {}
+        now = [pins[index][module]] if module in pins[index] else []
+        for week in [None, *sorted({*range(first, last + 1), *now})]:
+            trial = others if week is None else {**others, module: week}
+            result = placed[index] if trial == pins[index] else group.person.place(group.person.order, trial)
+            if not _broken(result, group, trial, settings):
+                options[index][week] = result
+    model = cp_model.CpModel()
+    choose = {(i, week): model.new_bool_var("") for i, mine in options.items() for week in mine}
+    for i, mine in options.items():
+        model.add_exactly_one(choose[i, week] for week in mine)
+        model.add_hint(choose[i, pins[i].get(module)], True)
+    for week in sorted({w for mine in options.values() for w in mine if w is not None}):
+        coming = [(len(problem.classes[i].members), choose[i, week]) for i in options if week in options[i]]
+        most = sum(n for n, _ in coming)
+        count = model.new_int_var(0, most // settings.min_size, "")
+        model.add(sum(n * var for n, var in coming) >= settings.min_size * count)
+        model.add(sum(n * var for n, var in coming) <= settings.max_size * count)
+    value = 0
+    for (i, week), var in choose.items():
+        group = problem.classes[i]
+        grouped = group.person.hours[module] if week is not None else 0
+        delay = options[i][week].weeks - group.solo_end
+        value += len(group.members) * (DELAY_WEIGHT * grouped - problem.unit * delay) * var
+    model.maximize(value)
+    solver = _solver(cp_model, min(deterministic_time, STEP_TIME), interleave=False)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return pins, placed, solver.deterministic_time
+    pins, placed = [dict(p) for p in pins], list(placed)
+    for (i, week), var in choose.items():
+        if solver.boolean_value(var):
+            pins[i].pop(module, None)
+            if week is not None:
+                pins[i][module] = week
+            placed[i] = options[i][week]
+    return pins, placed, solver.deterministic_time
 
 
 def _broken(placed: _Placed, group: _Class, pins: dict[str, int], settings: CohortSettings) -> list[str]:
@@ -519,13 +564,12 @@ def _legal(size: int, settings: CohortSettings) -> bool:
     return size >= settings.min_size * _ceil_div(size, settings.max_size)
 
 
-def _fill(problem: Problem, pins: list[dict[str, int]], placed: list[_Placed]) -> dict[tuple[int, str], str]:
+def _fill(problem: Problem, windows, pins: list[dict[str, int]], placed: list[_Placed]) -> dict[tuple[int, str], str]:
     """Classes that study a shareable module alone join a week's session of
     it, or form a new one where the most of them can come, wherever the
-    rules allow (a solution cut short by the time limit, or thinned by
-    `place`, may leave such); returns why each class still alone is."""
+    rules allow (a search cut short by the time limit may leave such);
+    returns why each class still alone is."""
     settings = problem.settings
-    windows = [_windows(problem, group) for group in problem.classes]
     why = {}
     for module in sorted(problem.shareable):
         left = [i for i, group in enumerate(problem.classes) if module in group.person.hours and module not in pins[i]]
@@ -533,8 +577,8 @@ def _fill(problem: Problem, pins: list[dict[str, int]], placed: list[_Placed]) -
         while True:
             left = [i for i in left if module not in pins[i]]
             size = _sizes(problem, pins)
-            join = [(i, week) for i in left for week in sorted(options[i])
-                    if (module, week) in size and _legal(size[module, week] + len(problem.classes[i].members), settings)]
+            join = [(i, week) for i in left for week in sorted(options[i]) if (module, week) in size
+                    and _legal(size[module, week] + len(problem.classes[i].members), settings)]
             if join:
                 index, week = join[0]
                 pins[index][module], placed[index] = week, options[index][week]

@@ -161,9 +161,37 @@ def test_a_solution_place_cannot_honour_is_cut_back_to_one_it_can():
     solo = schedule(learners, hours, prerequisites).placements
     people = [_Person(learner, hours, learner.hours_per_week, 1, prerequisites) for learner in learners]
     problem = exact.problem(people, rules, solo, 1)
-    result = exact._realise(problem, [{"d": 2}, {"d": 2}, {"d": 2}])
+    pins, placed = exact._cut(problem, [{"d": 2}, {"d": 2}, {"d": 2}])
+    assert pins == [{}, {}, {}]
+    result = exact._schedule(problem, pins, placed, {})
     check_rules(learners, hours, prerequisites, rules, result, solo)
     assert all(s.module != "d" or s.week != 2 for s in result.sessions)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_model_admits_every_schedule_place_gives(seed):
+    # The model relaxes `place`: sessions it places within the rules are a
+    # solution, at least as good as placed, so the solver's bound is a bound.
+    from ortools.sat.python import cp_model
+
+    learners, hours, prerequisites = random_team(seed, 8 + seed % 5, 4 + seed % 4)
+    solo = schedule(learners, hours, prerequisites).placements
+    people = [_Person(learner, hours, learner.hours_per_week, 1, prerequisites) for learner in learners]
+    problem = exact.problem(people, CohortSettings(min_size=2 + seed % 2, max_wait_weeks=seed % 3), solo, 1)
+    rng = random.Random(seed)
+    wanted = [{m: rng.randint(1, group.solo_end) for m in group.person.order if m in problem.shareable
+               and rng.random() < 0.6} for group in problem.classes]
+    pins, placed = exact._cut(problem, wanted)
+    exact._fill(problem, [exact._windows(problem, group) for group in problem.classes], pins, placed)
+    assert any(pins)
+    model = exact._Model(problem, cp_model.CpModel())
+    for index, options in enumerate(model.y):
+        for module, weeks in options.items():
+            for week, var in weeks.items():
+                model.model.add(var == (pins[index].get(module) == week))
+    solver = exact._solver(cp_model, 10.0, interleave=False)
+    assert solver.solve(model.model) == cp_model.OPTIMAL
+    assert solver.objective_value >= exact._value(problem, pins, placed)
 
 
 def test_same_input_same_schedule():
