@@ -235,6 +235,22 @@ class _Person:
         waits: dict[int, int] = {}
         needed_by, prerequisites, capacity = self.needed_numbers, self.prerequisite_numbers, self.capacity
         heappush, heappop = heapq.heappush, heapq.heappop
+
+        def study(i: int, week: int, cap: int) -> int:
+            """Study module `i` this week with the hours left; what is left after."""
+            nonlocal finished
+            take = remaining[i] if remaining[i] < cap else cap
+            allocations[i].append((week, take))
+            remaining[i] -= take
+            if remaining[i] == 0:
+                end[i] = week
+                finished += 1
+                for d in needed_by[i]:
+                    waiting[d] -= 1
+                    if not waiting[d]:
+                        heappush(startable, (due[d], rank[d], d))
+            return cap - take
+
         week = 0
         while finished < count:
             week += 1
@@ -259,17 +275,7 @@ class _Person:
             for i in now + active:
                 if cap <= 0:
                     break
-                take = remaining[i] if remaining[i] < cap else cap
-                allocations[i].append((week, take))
-                remaining[i] -= take
-                cap -= take
-                if remaining[i] == 0:
-                    end[i] = week
-                    finished += 1
-                    for d in needed_by[i]:
-                        waiting[d] -= 1
-                        if not waiting[d]:
-                            heappush(startable, (due[d], rank[d], d))
+                cap = study(i, week, cap)
             active = [i for i in now + active if remaining[i]]
             while cap > 0 and startable:
                 _, _, i = heappop(startable)
@@ -279,18 +285,8 @@ class _Person:
                     parked.append(i)
                     continue
                 started[i] = True
-                take = remaining[i] if remaining[i] < cap else cap
-                allocations[i].append((week, take))
-                remaining[i] -= take
-                cap -= take
-                if remaining[i] == 0:
-                    end[i] = week
-                    finished += 1
-                    for d in needed_by[i]:
-                        waiting[d] -= 1
-                        if not waiting[d]:
-                            heappush(startable, (due[d], rank[d], d))
-                else:
+                cap = study(i, week, cap)
+                if remaining[i]:
                     active.append(i)
             if cap > 0:  # hours unused: everyone with a session to come was waiting for it
                 for i in parked:
