@@ -108,7 +108,6 @@ def schedule(
     by CP-SAT, starting from the heuristic's choice; the better one is kept,
     so CP-SAT never does worse. `solver` forces "greedy" or "cp-sat"; the
     benchmark gives CP-SAT more `deterministic_time`."""
-    from . import exact as cpsat  # in here: exact.py builds on this module
     exact = {module: _exact(value) for module, value in hours.items()}
     capacities = {learner.name: _exact(learner.hours_per_week) for learner in learners}
     # One unit that divides every hour count: weeks are filled with integers.
@@ -128,6 +127,8 @@ def schedule(
             solo[person.name] = alone[key]
     if settings is None:
         return Schedule(solo, (), {})
+    from . import exact as cpsat  # here: exact.py builds on this module, and a solo plan needs neither
+
     team = _Team(people, settings, solo).run()
     problem = cpsat.problem(people, settings, solo, unit)
     if solver == "cp-sat" or (solver == "auto" and problem.small()):
