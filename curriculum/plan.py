@@ -151,17 +151,32 @@ class ScheduleTooLong(CurriculumError):
 def _learning_order(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> list[str]:
     """Every module after its prerequisites. Among those free to go next:
     first what the first end-to-end milestone needs, in lifecycle order, so a
-    working system ships early; then the rest level by level (foundation,
-    practitioner, advanced), each in lifecycle order, improving every step
-    of the system in turn; ties broken by id."""
+    working system ships early, with the size-specific modules that need
+    nothing beyond it placed inside it, just before the milestone (a small
+    company's slice deploys to a managed service); then the modules that give
+    the path its shape, each as soon as its prerequisites are done: first
+    those for some company sizes only, then those for one role only; then
+    the rest level by level (foundation, practitioner, advanced), each in
+    lifecycle order, improving every step of the system in turn; ties broken
+    by id."""
     first_slice = _first_milestone_closure(catalog, graph, needed)
+    milestones = {m for m in first_slice if catalog.modules[m].is_milestone}
+    before_milestone = first_slice - milestones
+    inside = {m for m in needed - first_slice
+              if first_slice and _size_specific(catalog, catalog.modules[m])
+              and all(p in before_milestone for p in graph.predecessors(m) if p in needed)}
 
     def key(module_id: str) -> tuple:
         module = catalog.modules[module_id]
         stage, level = _STAGE_RANK[module.stage], _LEVEL_RANK[module.level]
-        if module_id in first_slice:
-            return (0, 0, stage, level, module_id)
-        return (1, level, stage, level, module_id)
+        if module_id in first_slice or module_id in inside:
+            phase = 2 if module_id in milestones else 1 if module_id in inside else 0
+            return (0, phase, stage, level, module_id)
+        if _size_specific(catalog, module):
+            return (1, 0, level, stage, module_id)
+        if _one_role(catalog, module):
+            return (1, 1, level, stage, module_id)
+        return (1, 2, level, stage, module_id)
 
     waiting = {m: sum(1 for p in graph.predecessors(m) if p in needed) for m in needed}
     ready = [key(m) for m, count in waiting.items() if count == 0]
@@ -176,6 +191,16 @@ def _learning_order(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> li
                 if waiting[successor] == 0:
                     heapq.heappush(ready, key(successor))
     return order
+
+
+def _size_specific(catalog: Catalog, module) -> bool:
+    """Does the module exist for some company sizes only?"""
+    return bool(module.sizes) and not set(catalog.sizes) <= set(module.sizes)
+
+
+def _one_role(catalog: Catalog, module) -> bool:
+    """Does the module exist for one role only?"""
+    return len(module.roles) == 1 and module.roles[0] in catalog.roles
 
 
 def _first_milestone_closure(catalog: Catalog, graph: nx.DiGraph, needed: set[str]) -> set[str]:

@@ -42,10 +42,12 @@ def test_targets_and_their_prerequisites_are_included(small):
 def test_first_end_to_end_slice_comes_before_practitioner_work(small):
     order = ids(plan_for(small, "ml-engineer", "large"))
     assert order[: order.index("first-slice") + 1] == [
-        "python", "framing", "cleaning", "baseline", "evaluate", "serve", "first-slice",
+        "python", "framing", "cleaning", "baseline", "evaluate", "serve",
+        "platforms",  # for large companies only, and needs nothing beyond the slice: part of it
+        "first-slice",
     ]
     # After the slice: earlier lifecycle stages first.
-    assert order[order.index("first-slice") + 1:] == ["boosting", "platforms", "monitoring"]
+    assert order[order.index("first-slice") + 1:] == ["boosting", "monitoring"]
 
 
 def test_known_modules_are_removed_with_their_prerequisites(small):
@@ -117,15 +119,40 @@ def test_bad_profile_is_a_clear_error(small, options, message):
 
 
 def test_after_the_first_slice_the_path_goes_level_by_level(loaded):
-    catalog = dict(SMALL)
+    two_roles = ["ml-engineer", "software-engineer"]
+    catalog = {key: dict(value) for key, value in SMALL.items()}
+    for module_id in ("boosting", "monitoring", "platforms"):
+        catalog[module_id] |= {"roles": two_roles, "sizes": []}
     catalog["advanced-capstone"] = {"stage": "deployment", "level": "advanced", "tags": ["capstone"],
-                                    "prerequisites": ["first-slice"], "roles": ["ml-engineer"]}
+                                    "prerequisites": ["first-slice"], "roles": two_roles}
     catalog["research"] = {"stage": "modeling", "level": "advanced", "prerequisites": ["boosting"],
-                           "roles": ["ml-engineer"]}
+                           "roles": two_roles}
     order = ids(plan_for(loaded(catalog), "ml-engineer", "large"))
     assert order[order.index("first-slice") + 1:] == [
         "boosting", "platforms", "monitoring",  # practitioner, in lifecycle order
         "research", "advanced-capstone",  # then advanced, in lifecycle order
+    ]
+
+
+def test_what_shapes_a_path_comes_right_after_the_slice(loaded):
+    """Modules for some company sizes, then modules for one role only, go as
+    soon as their prerequisites are done, ahead of the general modules
+    (here foundation-level ones) that would come first level by level."""
+    two_roles = ["ml-engineer", "software-engineer"]
+    catalog = {key: dict(value) for key, value in SMALL.items()}
+    for module_id in ("boosting", "monitoring"):
+        catalog[module_id] |= {"roles": two_roles}
+    catalog["sql"] = {"stage": "foundations", "roles": two_roles}
+    catalog["docs"] = {"stage": "team-practice", "roles": two_roles}
+    catalog["own-role"] = {"stage": "monitoring", "level": "practitioner", "roles": ["ml-engineer"]}
+    catalog["platform-advanced"] = {"stage": "deployment", "level": "advanced", "prerequisites": ["boosting"],
+                                    "roles": two_roles, "sizes": ["large"]}
+    order = ids(plan_for(loaded(catalog), "ml-engineer", "large"))
+    assert order[order.index("first-slice") + 1:] == [
+        "own-role",  # one role only: right after the slice
+        "sql", "docs",  # general foundation modules
+        "boosting", "platform-advanced",  # for large companies only: right after its prerequisite
+        "monitoring",
     ]
 
 
