@@ -12,7 +12,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,10 +55,12 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     path_why: dict[tuple[str, str], tuple[str, Location]] = {}
     lint: dict[str, object] = {}
     facilitation: list[tuple[Facilitation, Location]] = []
+    # Role id -> the line of each module id in its `assumes`.
+    assumes: dict[str, tuple[Location, ...]] = {}
     for directory in settings_dirs:
         settings = directory / SETTINGS_FILE
         if settings.is_file():
-            _load_settings(settings, roles, sizes, path_why, lint, facilitation, problems)
+            _load_settings(settings, roles, sizes, path_why, lint, facilitation, assumes, problems)
 
     modules: dict[str, Module] = {}
     # Every role and size a module names, checked once all catalogs have
@@ -74,7 +76,21 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
                 )
             modules[module.id] = module
 
+    replaced = _replaced_ids(modules, problems)
+    if replaced:
+        modules = {module_id: _resolve_prerequisites(module, replaced) for module_id, module in modules.items()}
+    for role_id, role in list(roles.items()):
+        roles[role_id] = _resolve_assumes(role, assumes.get(role_id, ()), modules, replaced, problems)
+
     for audience in audiences:
+        if audience.kind == "why_for":
+            if audience.value not in roles and audience.value not in sizes:
+                problems.append(CurriculumError(
+                    f"'why_for' key '{audience.value}' is not a role or company size id"
+                    f"{did_you_mean(audience.value, [*roles, *sizes])}",
+                    audience.where.path, audience.where.line,
+                ))
+            continue
         known = roles if audience.kind == "role" else sizes
         if audience.value not in known and not (audience.kind == "role" and audience.value == ALL_ROLES):
             problems.append(_unknown(audience.kind, audience.value, known, audience.where))
@@ -95,7 +111,73 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
         path_why={key: why for key, (why, _) in sorted(path_why.items())},
         lint=lint,
         facilitation=tuple(rule for rule, _ in facilitation),
+        replaced=dict(sorted(replaced.items())),
     ), problems
+
+
+def _replaced_ids(modules: dict[str, Module], problems: list[CurriculumError]) -> dict[str, str]:
+    """Old id -> the module whose `replaces` names it. An old id that is still
+    a module, or that two modules replace, is an error (and is not kept)."""
+    replaced: dict[str, str] = {}
+    clashes: set[str] = set()
+    for module in sorted(modules.values(), key=lambda m: m.id):
+        for index, old in enumerate(module.replaces):
+            where = (module.location.path, module.line_of("replaces", index))
+            live = modules.get(old)
+            if live is not None:
+                problems.append(CurriculumError(
+                    f"module '{module.id}' replaces '{old}', which is still a module "
+                    f"(at {live.location.path}:{live.location.line}): remove that module or this entry",
+                    *where,
+                ))
+            elif old in replaced:
+                first = modules[replaced[old]]
+                problems.append(CurriculumError(
+                    f"'{old}' is replaced by two modules: '{first.id}' "
+                    f"(at {first.location.path}:{first.location.line}) and '{module.id}'",
+                    *where,
+                ))
+                clashes.add(old)
+            else:
+                replaced[old] = module.id
+    return {old: new for old, new in replaced.items() if old not in clashes}
+
+
+def _resolve_prerequisites(module: Module, replaced: dict[str, str]) -> Module:
+    """`module` with prerequisites (and their `because`) named by an old id
+    naming the module that replaces it."""
+    if not any(p in replaced for p in module.prerequisites):
+        return module
+    ids = [replaced.get(p, p) for p in module.prerequisites]
+    because: dict[str, str] = {}
+    for prerequisite, text in module.because:
+        because.setdefault(replaced.get(prerequisite, prerequisite), text)
+    lines = {key: line for key, line in module.lines.items() if key[:1] != ("prerequisites",)}
+    kept: dict[str, int] = {}
+    for index, prerequisite in enumerate(ids):
+        if prerequisite not in kept:
+            kept[prerequisite] = index
+            if ("prerequisites", index) in module.lines:
+                lines[("prerequisites", len(kept) - 1)] = module.lines[("prerequisites", index)]
+    return replace(module, prerequisites=tuple(kept), because=tuple((p, because[p]) for p in kept if p in because),
+                   lines=lines)
+
+
+def _resolve_assumes(role: Role, where: tuple[Location, ...], modules, replaced, problems) -> Role:
+    """`role` with old ids in `assumes` resolved; unknown ids are errors."""
+    resolved = []
+    for index, module_id in enumerate(role.assumes):
+        module_id = replaced.get(module_id, module_id)
+        if module_id not in modules:
+            location = where[index] if index < len(where) else Location(SETTINGS_FILE, 1)
+            problems.append(CurriculumError(
+                f"role '{role.id}' assumes unknown module '{module_id}'{did_you_mean(module_id, modules)}",
+                location.path, location.line,
+            ))
+            continue
+        resolved.append(module_id)
+    resolved_tuple = tuple(dict.fromkeys(resolved))
+    return role if resolved_tuple == role.assumes else replace(role, assumes=resolved_tuple)
 
 
 def _load_directory(directory: Path, problems: list[CurriculumError], audiences: list[_Audience]) -> list[Module]:
@@ -200,13 +282,25 @@ def _modules_from(document: YamlDocument, problems: list[CurriculumError], audie
 
 
 def _module(data: dict[str, Any], location: Location, lines: dict[tuple, int]) -> Module:
+    prerequisites: dict[str, int] = {}  # id -> index in the file
+    because: dict[str, str] = {}
+    for index, item in enumerate(data.get("prerequisites", ())):
+        prerequisite = item if isinstance(item, str) else item["id"]
+        prerequisites.setdefault(prerequisite, index)
+        if isinstance(item, dict) and "because" in item:
+            because.setdefault(prerequisite, item["because"])
+    if len(prerequisites) < len(data.get("prerequisites", ())):  # duplicates dropped: keep each kept item's line
+        lines = {key: line for key, line in lines.items() if key[:1] != ("prerequisites",)} | {
+            ("prerequisites", new): lines[("prerequisites", old)]
+            for new, old in enumerate(prerequisites.values()) if ("prerequisites", old) in lines
+        }
     return Module(
         id=data["id"],
         title=data["title"],
         hours=float(data["hours"]),
         level=data["level"],
         location=location,
-        prerequisites=tuple(dict.fromkeys(data.get("prerequisites", ()))),
+        prerequisites=tuple(prerequisites),
         stage=data.get("stage"),
         roles=tuple(dict.fromkeys(data.get("roles", ()))),
         sizes=tuple(dict.fromkeys(data.get("sizes", ()))),
@@ -221,11 +315,15 @@ def _module(data: dict[str, Any], location: Location, lines: dict[tuple, int]) -
             for r in data.get("resources", ())
         ),
         tags=tuple(data.get("tags", ())),
+        why=data.get("why", ""),
+        why_for=tuple(data.get("why_for", {}).items()),
+        replaces=tuple(dict.fromkeys(data.get("replaces", ()))),
+        because=tuple((p, because[p]) for p in prerequisites if p in because),
         lines=lines,
     )
 
 
-def _load_settings(path, roles, sizes, path_why, lint, facilitation, problems) -> None:
+def _load_settings(path, roles, sizes, path_why, lint, facilitation, assumes, problems) -> None:
     try:
         document = read_yaml(path)
     except CurriculumError as exc:
@@ -239,8 +337,13 @@ def _load_settings(path, roles, sizes, path_why, lint, facilitation, problems) -
         problems.extend(errors)
         return
     redefined = set()
-    for item in document.data.get("roles", ()):
-        roles[item["id"]] = Role(item["id"], item["title"], item.get("description", ""), item.get("why", ""))
+    for index, item in enumerate(document.data.get("roles", ())):
+        roles[item["id"]] = Role(item["id"], item["title"], item.get("description", ""), item.get("why", ""),
+                                 tuple(item.get("assumes", ())))
+        assumes[item["id"]] = tuple(
+            Location(str(path), document.line_of(("roles", index, "assumes", position)))
+            for position in range(len(item.get("assumes", ())))
+        )
         redefined.add(("role", item["id"]))
     for item in document.data.get("sizes", ()):
         sizes[item["id"]] = Size(item["id"], item["title"], item.get("description", ""), item.get("why", ""))
@@ -261,13 +364,20 @@ def _load_settings(path, roles, sizes, path_why, lint, facilitation, problems) -
 
 @dataclass(frozen=True)
 class _Audience:
-    kind: str  # "role" or "size"
+    kind: str  # "role", "size" or "why_for" (a role or a size)
     value: str
     where: Location
 
 
 def _audiences_of(item: dict, document: YamlDocument, prefix: tuple) -> list[_Audience]:
+    """The roles, sizes and `why_for` keys a module names, each located."""
     found = []
+    why_for = item.get("why_for")
+    if isinstance(why_for, dict):
+        found += [
+            _Audience("why_for", key, Location(str(document.path), document.line_of(prefix + ("why_for", key))))
+            for key in why_for if isinstance(key, str)
+        ]
     for kind, field in (("role", "roles"), ("size", "sizes")):
         values = item.get(field)
         if isinstance(values, list):
@@ -359,8 +469,8 @@ def _describe(error) -> list[tuple[list, str]]:
         return [(where, f"{field} must not be empty")]
     if validator in ("maxLength", "maxItems"):
         return [(where, f"{field} is too long (limit {error.validator_value})")]
-    if error.context:  # oneOf/anyOf: report the most specific sub-error
-        best = max(error.context, key=lambda e: len(e.absolute_path))
+    if error.context:  # oneOf/anyOf: report the most specific sub-error, one of the form written
+        best = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
         return _describe(best)
     return [(where, f"{field}: {error.message}")]
 

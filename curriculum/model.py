@@ -60,11 +60,28 @@ class Module:
     standard_models: tuple[str, ...] = ()
     resources: tuple[Resource, ...] = ()
     tags: tuple[str, ...] = ()
+    # Why the module is worth its hours, to the learner; and per role or size
+    # id, a sentence for that audience: (id, text) pairs in file order.
+    why: str = ""
+    why_for: tuple[tuple[str, str], ...] = ()
+    # Ids of modules merged into or renamed to this one.
+    replaces: tuple[str, ...] = ()
+    # What this module uses from a prerequisite: (prerequisite id, text) pairs,
+    # in the order of `prerequisites`, for the edges that say.
+    because: tuple[tuple[str, str], ...] = ()
     # Line of each field and list item, keyed like ("roles", 2); for messages only.
     lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, *key) -> int:
         return self.lines.get(tuple(key), self.location.line)
+
+    def why_for_audience(self, audience: str) -> str:
+        """The `why_for` text for a role or size id, or ''."""
+        return next((text for key, text in self.why_for if key == audience), "")
+
+    def because_of(self, prerequisite: str) -> str:
+        """What this module uses from `prerequisite`, or '' when it does not say."""
+        return next((text for key, text in self.because if key == prerequisite), "")
 
     @property
     def is_milestone(self) -> bool:
@@ -82,6 +99,9 @@ class Role:
     title: str
     description: str = ""
     why: str = ""
+    # Modules people in this role usually know: left out of their paths
+    # unless named as goals, and listed on their syllabi as assumed.
+    assumes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,16 @@ class Catalog:
     # Settings of `curriculum lint` (the `lint` section of catalog.yaml files).
     lint: dict[str, object] = field(default_factory=dict)
     facilitation: tuple[Facilitation, ...] = ()
+    # Old module id -> the module that `replaces` it, in old-id order.
+    replaced: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, module_id: str) -> str:
+        """The id of the module now standing for `module_id` (itself unless replaced)."""
+        return self.replaced.get(module_id, module_id)
+
+    def resolve_all(self, module_ids) -> tuple[str, ...]:
+        """`module_ids` resolved, each once, in the order given."""
+        return tuple(dict.fromkeys(self.resolve(m) for m in module_ids))
 
     def facilitation_for(self, role: str, size: str | None) -> Facilitation:
         """The default for `role` at `size`: a rule naming the size wins over

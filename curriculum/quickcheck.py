@@ -113,11 +113,16 @@ def _properties(properties, schema, root) -> Check:
 
 
 def _additional(value, schema, root) -> Check:
-    if value is not False:
-        raise ValueError("quickcheck handles only additionalProperties: false")
-    if "properties" in schema:
-        return lambda instance: True  # enforced by _properties
-    return lambda instance: not isinstance(instance, dict) or not instance
+    """additionalProperties: false, or a schema every value must meet (in a
+    mapping without `properties`)."""
+    if value is False:
+        if "properties" in schema:
+            return lambda instance: True  # enforced by _properties
+        return lambda instance: not isinstance(instance, dict) or not instance
+    if not isinstance(value, dict) or "properties" in schema:
+        raise ValueError("quickcheck handles additionalProperties: false, or a schema without properties")
+    check = compile_schema(value, root)
+    return lambda instance: not isinstance(instance, dict) or all(check(v) for v in instance.values())
 
 
 _KEYWORDS: dict[str, Callable[[Any, dict, dict], Check]] = {

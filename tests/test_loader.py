@@ -184,3 +184,82 @@ def test_facilitation_rule_for_an_unknown_role_or_size_is_located(catalog_dir):
         load_catalog([own])
     messages = [str(p).split("catalog.yaml:")[-1] for p in info.value.problems]
     assert messages == ["2: unknown role 'nobody'", "4: unknown size 'huge'"]
+
+
+def test_why_why_for_replaces_and_because_are_loaded(catalog_dir):
+    directory = catalog_dir({
+        "a": {},
+        "b": {},
+        "c": {
+            "prerequisites": ["a", {"id": "b", "because": "It trains on b's features."}, "a"],
+            "why": "You ship with it.",
+            "why_for": {"ml-engineer": "You own it.", "small": "Nobody else will."},
+            "replaces": ["old-c", "older-c"],
+        },
+    })
+    c = load_catalog([directory]).modules["c"]
+    assert c.prerequisites == ("a", "b")
+    assert c.because == (("b", "It trains on b's features."),) and c.because_of("b").startswith("It trains")
+    assert c.because_of("a") == ""
+    assert c.why == "You ship with it."
+    assert c.why_for == (("ml-engineer", "You own it."), ("small", "Nobody else will."))
+    assert c.why_for_audience("small") == "Nobody else will." and c.why_for_audience("large") == ""
+    assert c.replaces == ("old-c", "older-c")
+
+
+@pytest.mark.parametrize(
+    "fields, line, message",
+    [
+        ({"prerequisites": [{"id": "b", "becuase": "x"}]}, 7, "unknown field 'becuase' (did you mean 'because'?)"),
+        ({"prerequisites": [{"because": "x"}]}, 6, "missing required field 'id'"),
+        ({"prerequisites": ["Not An Id"]}, 6, "'prerequisites[0]' 'Not An Id' is not a valid id"),
+        ({"why": ""}, 5, "'why' must not be empty"),
+        ({"why_for": "everyone"}, 5, "'why_for' must be a mapping, not text ('everyone')"),
+        ({"why_for": {"ml-engineer": 3}}, 6, "'why_for.ml-engineer' must be text, not a number (3)"),
+        ({"why_for": {"ml-enginer": "x"}}, 6,
+         "'why_for' key 'ml-enginer' is not a role or company size id (did you mean 'ml-engineer'?)"),
+        ({"replaces": "old"}, 5, "'replaces' must be a list, not text ('old')"),
+    ],
+)
+def test_invalid_new_fields_are_reported_at_their_line(catalog_dir, fields, line, message):
+    directory = catalog_dir({"a": fields})
+    (problem,) = problems_of(directory)
+    assert problem.startswith(f"{directory / 'a.yaml'}:{line}: {message}")
+
+
+def test_replaced_ids_resolve_in_prerequisites_of_later_catalogs(catalog_dir):
+    builtin_like = catalog_dir({"new": {"replaces": ["old"]}, "other": {}})
+    ours = catalog_dir({"mine": {"prerequisites": [{"id": "old", "because": "Uses it."}, "new", "other"]}})
+    catalog = load_catalog([builtin_like, ours])
+    assert catalog.replaced == {"old": "new"}
+    assert catalog.resolve("old") == "new" and catalog.resolve("other") == "other"
+    assert catalog.resolve_all(["old", "new", "other"]) == ("new", "other")
+    mine = catalog.modules["mine"]
+    assert mine.prerequisites == ("new", "other")
+    assert mine.because == (("new", "Uses it."),)
+    assert mine.line_of("prerequisites", 1) == 9  # 'other', once 'new' is dropped as a repeat
+
+
+def test_an_old_id_still_a_module_or_replaced_twice_is_located(catalog_dir):
+    directory = catalog_dir({"a": {"replaces": ["b", "c"]}, "b": {}, "d": {"replaces": ["c"]}})
+    problems = problems_of(directory)
+    assert problems == [
+        f"{directory / 'a.yaml'}:6: module 'a' replaces 'b', which is still a module "
+        f"(at {directory / 'b.yaml'}:1): remove that module or this entry",
+        f"{directory / 'd.yaml'}:6: 'c' is replaced by two modules: 'a' (at {directory / 'a.yaml'}:1) and 'd'",
+    ]
+
+
+def test_role_assumes_modules_by_id_old_ids_resolved(catalog_dir):
+    settings = {"roles": [{"id": "ml-researcher", "title": "ML researcher", "assumes": ["a", "old-b", "a"]}]}
+    catalog = load_catalog([catalog_dir({"a": {}, "b": {"replaces": ["old-b"]}}, settings)])
+    assert catalog.roles["ml-researcher"].assumes == ("a", "b")
+    assert catalog.roles["ml-engineer"].assumes == ()
+
+
+def test_role_assuming_an_unknown_module_names_catalog_yaml_and_line(catalog_dir):
+    settings = {"roles": [{"id": "ml-researcher", "title": "ML researcher", "assumes": ["a", "pyhton"]}]}
+    directory = catalog_dir({"a": {}, "python": {}}, settings)
+    assert problems_of(directory) == [
+        f"{directory / 'catalog.yaml'}:6: role 'ml-researcher' assumes unknown module 'pyhton' (did you mean 'python'?)"
+    ]

@@ -99,6 +99,7 @@ module_like = st.fixed_dictionaries(
         "title": yaml_values, "hours": yaml_values, "level": st.sampled_from(LEVELS) | yaml_values,
         "prerequisites": yaml_values, "roles": yaml_values, "sizes": yaml_values, "stage": yaml_values,
         "resources": yaml_values, "outcomes": yaml_values, "tags": yaml_values,
+        "why": yaml_values, "why_for": yaml_values, "replaces": yaml_values,
     },
 )
 
@@ -136,7 +137,8 @@ module_shaped = st.fixed_dictionaries(
     {"id": st.sampled_from(["ok-id", "Bad Id", 3]), "title": st.sampled_from(["T", "", None]),
      "hours": st.sampled_from([1, 0, -1, 2.5, "x", True, 20000]), "level": st.sampled_from(["foundation", "guru", 1])},
     optional={"prerequisites": json_like, "roles": json_like, "resources": st.lists(json_like, max_size=2),
-              "stage": json_like, "tags": json_like, "extra": json_like},
+              "stage": json_like, "tags": json_like, "extra": json_like, "why": json_like, "why_for": json_like,
+              "replaces": json_like},
 )
 
 
