@@ -197,6 +197,9 @@ class Step:
     cohort: str | None = None  # the group session it is taken in, in a team plan
     solo_week: int | None = None  # the week it would start in the person's solo plan
     note: str = ""  # why a team plan places it differently from the solo plan
+    # Why it is on this path for this role and size, to the reader: one or two
+    # sentences of inline Markdown.
+    why: str = ""
 
     def start_date(self, start: dt.date | None) -> dt.date | None:
         return week_start(start, self.week)
@@ -211,6 +214,9 @@ class Plan:
     steps: tuple[Step, ...]
     total_hours: float
     weeks: int
+    # Modules the role assumes known that would otherwise be on the path,
+    # prerequisites first: "take it if unsure".
+    assumed: tuple[Module, ...] = ()
 
     @cached_property
     def titles(self) -> dict[str, str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -35,7 +36,7 @@ def check_profile(catalog: Catalog, profile: Profile) -> None:
         ))
     for what, ids in (("known", profile.knows), ("goal", profile.goals)):
         for module_id in ids:
-            if module_id not in catalog.modules:
+            if catalog.resolve(module_id) not in catalog.modules:
                 problems.append(CurriculumError(
                     f"unknown {what} module '{module_id}'{did_you_mean(module_id, catalog.modules)}"
                 ))
@@ -59,21 +60,34 @@ class Path:
     profile: Profile
     order: tuple[str, ...]
     reasons: dict[str, tuple[Reason, ...]]
+    # What the role assumes known that the path would otherwise hold, prerequisites first.
+    assumed: tuple[str, ...] = ()
+    # Module id -> why it is on this path, in words (see `why_on_path`).
+    why: dict[str, str] = field(default_factory=dict)
 
 
 def choose_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Path:
     """Targets for the role and size, plus goals, plus everything they need,
-    minus what the person knows (and what that implies), in learning order."""
+    minus what the person knows and what the role assumes (and what either
+    implies), in learning order. A goal is never assumed; what it needs that
+    the role assumes stays assumed unless named as a goal too."""
     check_profile(catalog, profile)
+    if catalog.replaced:  # old ids name the modules that replace them
+        profile = replace(profile, knows=catalog.resolve_all(profile.knows), goals=catalog.resolve_all(profile.goals))
     targets = {m.id for m in catalog.modules.values() if m.targets(profile.role, profile.size)}
     wanted = targets | set(profile.goals)
     known = set(profile.knows) | ancestors_of(graph, profile.knows)
-    needed = (wanted | ancestors_of(graph, wanted)) - known
+    assumes = [m for m in catalog.roles[profile.role].assumes if m not in profile.goals]
+    assumed = (set(assumes) | ancestors_of(graph, assumes)) - set(profile.goals)
+    reached = wanted | ancestors_of(graph, wanted)
+    needed = reached - known - assumed
     order = _learning_order(catalog, graph, needed)
     _check_length(sum(catalog.modules[m].hours for m in order), profile.hours_per_week)
     position = {module_id: index for index, module_id in enumerate(order)}
     reasons = {m: _reasons(m, targets, profile.goals, graph, position) for m in order}
-    return Path(profile, tuple(order), reasons)
+    why = {m: why_on_path(catalog, graph, m, profile, targets, position) for m in order}
+    left_out = _prerequisites_first(catalog, graph, (reached & assumed) - known)
+    return Path(profile, tuple(order), reasons, left_out, why)
 
 
 def plan_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Plan:
@@ -117,6 +131,7 @@ def make_plan(
             cohort=(cohorts or {}).get(placement.module),
             solo_week=(solo_weeks or {}).get(placement.module, placement.week),
             note=(notes or {}).get(placement.module, ""),
+            why=path.why.get(placement.module, ""),
         ))
         elapsed += module.hours
     return Plan(
@@ -127,6 +142,7 @@ def make_plan(
         steps=tuple(steps),
         total_hours=_round(elapsed),
         weeks=max((step.end_week for step in steps), default=0),
+        assumed=tuple(catalog.modules[m] for m in path.assumed),
     )
 
 
@@ -248,6 +264,60 @@ def _reasons(module_id, targets, goals, graph, position) -> tuple[Reason, ...]:
     dependants = sorted((s for s in graph.successors(module_id) if s in position), key=position.get)
     reasons += [Reason("prerequisite", s) for s in dependants]
     return tuple(reasons)
+
+
+def why_on_path(catalog: Catalog, graph: nx.DiGraph, module_id: str, profile: Profile, targets,
+                position: Mapping[str, int]) -> str:
+    """Why `module_id` is on this path, in one or two sentences of inline
+    Markdown. A target or a goal: the module's `why_for` the role (or else
+    its `why`), then its `why_for` the size; a goal says the person asked for
+    it. Only a prerequisite: "Needed for <the first module on the path that
+    needs it>: <that edge's `because`>" (the first dependant whose edge says
+    why, if the first does not), else the module's own reason. Without any
+    such text (a catalog with no `why`), the first sentence of its summary."""
+    module = catalog.modules[module_id]
+    own = module.why_for_audience(profile.role) or module.why
+    goal = module_id in profile.goals
+    if goal or module_id in targets:
+        parts = ["You asked for this module as a goal."] if goal else []
+        size = module.why_for_audience(profile.size)
+        parts += [text for text in (own, size) if text]
+        if not own and not size:
+            if not goal:
+                role, company = catalog.roles[profile.role], catalog.sizes[profile.size]
+                parts.append(f"Part of every {role.title} path at a {company.title.lower()}.")
+            parts.append(_first_sentence(module.summary))
+        return _one_paragraph(parts)
+    dependants = sorted((s for s in graph.successors(module_id) if s in position), key=position.__getitem__)
+    if not dependants:  # not reached through the graph (cannot happen on a chosen path)
+        return _one_paragraph([own or _first_sentence(module.summary)])
+    explained = next((d for d in dependants if catalog.modules[d].because_of(module_id)), None)
+    if explained is not None:
+        dependant = catalog.modules[explained]
+        return _one_paragraph([f"Needed for {dependant.title}: {dependant.because_of(module_id)}"])
+    needed_for = f"Needed for {catalog.modules[dependants[0]].title}."
+    return _one_paragraph([needed_for, own or _first_sentence(module.summary)])
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a Markdown text (its first paragraph if no
+    sentence ends in it), on one line."""
+    paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z0-9`*_\[(\"'])", paragraph, maxsplit=1)[0]
+
+
+def _one_paragraph(parts) -> str:
+    return " ".join(" ".join(str(part).split()) for part in parts if part and part.strip())
+
+
+def _prerequisites_first(catalog: Catalog, graph: nx.DiGraph, modules: set[str]) -> tuple[str, ...]:
+    """`modules` with each after its prerequisites among them; else by level,
+    stage and id: a stable order to read a list in."""
+    def key(module_id: str) -> tuple:
+        module = catalog.modules[module_id]
+        return (_LEVEL_RANK[module.level], _STAGE_RANK[module.stage], module_id)
+
+    return tuple(nx.lexicographical_topological_sort(graph.subgraph(modules), key=key))
 
 
 def _round(value: float) -> float:

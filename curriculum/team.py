@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import CurriculumError, did_you_mean, raise_if_any
@@ -63,7 +64,18 @@ def read_team(
     )
     problems += _check(team, catalog)
     raise_if_any(problems)
-    return team
+    return _resolve_replaced(team, catalog)
+
+
+def _resolve_replaced(team: Team, catalog: Catalog) -> Team:
+    """`team` with module ids that a module `replaces` naming that module."""
+    if not catalog.replaced:
+        return team
+    members = tuple(
+        replace(member, knows=catalog.resolve_all(member.knows), goals=catalog.resolve_all(member.goals))
+        for member in team.members
+    )
+    return replace(team, members=members)
 
 
 def _read_yaml(path: Path, default_hours: float | None) -> Team:
@@ -269,7 +281,7 @@ def _check(team: Team, catalog: Catalog) -> list[CurriculumError]:
             ))
         for what, ids in (("known", member.knows), ("goal", member.goals)):
             for module_id in ids:
-                if module_id not in catalog.modules:
+                if catalog.resolve(module_id) not in catalog.modules:
                     problems.append(CurriculumError(
                         f"{member.name}: unknown {what} module '{module_id}'{did_you_mean(module_id, catalog.modules)}",
                         path, member.line,

@@ -204,3 +204,88 @@ def test_a_last_module_of_minutes_ends_in_a_week_the_schedule_counts(loaded):
     assert [(s.week, s.end_week) for s in plan.steps] == [(1, 2), (3, 3)]
     assert plan.weeks == 3
     assert week_by_week(plan)[-1] == (3, ["B"])
+
+
+ASSUMES_BASELINE = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "assumes": ["baseline"]}]}
+
+
+def test_what_a_role_assumes_leaves_the_path_with_what_it_implies(loaded):
+    catalog = loaded(SMALL, ASSUMES_BASELINE)
+    plan = plan_for(catalog)
+    assert not {"python", "cleaning", "baseline"} & set(ids(plan))
+    assert "evaluate" in ids(plan) and "first-slice" in ids(plan)
+    assert [m.id for m in plan.assumed] == ["python", "cleaning", "baseline"]  # prerequisites first
+    other = plan_for(catalog, "software-engineer")
+    assert "baseline" in ids(other) and other.assumed == ()
+
+
+def test_a_goal_puts_an_assumed_module_back_but_not_what_else_is_assumed(loaded):
+    settings = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "assumes": ["baseline", "python"]}]}
+    plan = plan_for(loaded(SMALL, settings), goals=("baseline",))
+    # baseline is a goal; cleaning was assumed only through it; python is assumed by name.
+    assert {"baseline", "cleaning"} <= set(ids(plan)) and "python" not in ids(plan)
+    assert [m.id for m in plan.assumed] == ["python"]
+
+
+def test_a_known_module_is_not_listed_as_assumed(loaded):
+    plan = plan_for(loaded(SMALL, ASSUMES_BASELINE), knows=("cleaning",))
+    assert [m.id for m in plan.assumed] == ["baseline"]
+
+
+def test_an_assumed_module_no_target_needs_is_not_listed(loaded):
+    settings = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "assumes": ["pairing"]}]}
+    catalog = loaded(SMALL, settings)
+    assert plan_for(catalog, size="small").assumed == ()
+    assert [m.id for m in plan_for(catalog, size="medium").assumed] == ["pairing"]
+
+
+def test_old_ids_in_knows_and_goals_name_the_module_that_replaces_them(loaded):
+    catalog = loaded(SMALL | {"boosting": {**SMALL["boosting"], "replaces": ["xgboost"]}})
+    plan = plan_for(catalog, "engineering-manager", goals=("xgboost",))
+    assert "boosting" in ids(plan) and plan.profile.goals == ("boosting",)
+    assert "boosting" not in ids(plan_for(catalog, knows=("xgboost",)))
+
+
+WHY = SMALL | {
+    "python": {**SMALL["python"], "why": "You read and write data in Python every day."},
+    "cleaning": {**SMALL["cleaning"], "summary": "Clean a table. Then validate it."},
+    "baseline": {**SMALL["baseline"], "prerequisites": [{"id": "cleaning", "because": "It trains on the clean table."}]},
+    "boosting": {**SMALL["boosting"], "why": "The strong default for tables.",
+                 "why_for": {"ml-engineer": "You will tune it weekly.", "small": "No one else will."}},
+    "monitoring": {**SMALL["monitoring"], "why": "Models decay."},
+}
+
+
+def test_a_target_says_the_role_text_then_the_size_text(loaded):
+    catalog = loaded(WHY)
+    steps = {s.module.id: s for s in plan_for(catalog, size="small").steps}
+    assert steps["boosting"].why == "You will tune it weekly. No one else will."
+    assert steps["monitoring"].why == "Models decay."
+    large = {s.module.id: s for s in plan_for(catalog, size="large").steps}
+    assert large["boosting"].why == "You will tune it weekly."
+    # A target without any why: the path it belongs to and its summary's first sentence.
+    assert steps["framing"].why == "Part of every ML engineer path at a small company."
+
+
+def test_a_goal_says_the_person_asked_for_it(loaded):
+    plan = plan_for(loaded(WHY), "engineering-manager", goals=("boosting",))
+    assert plan.steps[-1].why == "You asked for this module as a goal. The strong default for tables. No one else will."
+
+
+def test_a_prerequisite_says_which_module_needs_it_and_why(loaded):
+    steps = {s.module.id: s for s in plan_for(loaded(WHY)).steps}
+    # The edge's because.
+    assert steps["cleaning"].why == "Needed for Baseline: It trains on the clean table."
+    # No because: the first module needing it, then the module's why ...
+    assert steps["python"].why == "Needed for Cleaning. You read and write data in Python every day."
+    # ... or its summary's first sentence; never a bare list of dependants.
+    assert steps["baseline"].why == "Needed for Evaluate."
+    for step in steps.values():
+        assert step.why and "; needed for" not in step.why
+
+
+def test_because_of_a_later_dependant_is_used_when_the_first_says_nothing(loaded):
+    modules = WHY | {"evaluate": {**SMALL["evaluate"], "summary": "Measure it."},
+                     "serve": {**SMALL["serve"], "prerequisites": [{"id": "baseline", "because": "It serves the model."}]}}
+    steps = {s.module.id: s for s in plan_for(loaded(modules)).steps}
+    assert steps["baseline"].why == "Needed for Serve: It serves the model."

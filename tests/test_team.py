@@ -484,3 +484,28 @@ def test_a_department_sized_yaml_file_is_accepted(write_team, small):
     path = write_team([member(f"Person number {i:05d}", knows=["python"], hours_per_week=4) for i in range(12000)])
     assert path.stat().st_size > 1024 * 1024
     assert len(read_team(path, load([small]).catalog).members) == 12000
+
+
+def test_old_module_ids_in_yaml_and_csv_team_files_name_the_module_that_replaces_them(
+        catalog_dir, write_team, tmp_path):
+    catalog = catalog_dir(SMALL | {"boosting": {**SMALL["boosting"], "replaces": ["xgboost"]}})
+    yaml_path = write_team([member("Ana", "engineering-manager", goals=["xgboost"], knows=["python"]),
+                            member("Ben", knows=["xgboost", "boosting"])])
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text("name,role,knows,goals\nAna,engineering-manager,python,xgboost\nBen,ml-engineer,xgboost;boosting,\n")
+    for path in (yaml_path, csv_path):
+        team = read_team(path, load([catalog]).catalog, size="medium")
+        assert [(m.knows, m.goals) for m in team.members] == [(("python",), ("boosting",)), (("boosting",), ())]
+        planned = team_plan(path, [catalog], size="medium")[1]
+        (ana, ana_plan), (ben, ben_plan) = planned.plans
+        assert "boosting" in [s.module.id for s in ana_plan.steps]
+        assert "boosting" not in [s.module.id for s in ben_plan.steps]
+
+
+def test_team_members_of_a_role_get_what_it_assumes(catalog_dir, write_team):
+    settings = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "assumes": ["baseline"]}]}
+    catalog = catalog_dir(SMALL, settings)
+    planned = plan_of(write_team([member("Ana"), member("Ben", goals=["baseline"]), member("Cy", "software-engineer")]),
+                      catalog)
+    assumed = {m.name: [a.id for a in plan.assumed] for m, plan in planned.plans}
+    assert assumed == {"Ana": ["python", "cleaning", "baseline"], "Ben": [], "Cy": []}
