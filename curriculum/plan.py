@@ -69,8 +69,9 @@ class Path:
 def choose_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Path:
     """Targets for the role and size, plus goals, plus everything they need,
     minus what the person knows and what the role assumes (and what either
-    implies), in learning order. A goal is never assumed; what it needs that
-    the role assumes stays assumed unless named as a goal too."""
+    implies: an assumed module's prerequisites are assumed unless they are
+    targets themselves), in learning order. A goal is never assumed; what it
+    needs that the role assumes stays assumed unless named as a goal too."""
     check_profile(catalog, profile)
     if catalog.replaced:  # old ids name the modules that replace them
         profile = replace(profile, knows=catalog.resolve_all(profile.knows), goals=catalog.resolve_all(profile.goals))
@@ -78,7 +79,8 @@ def choose_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Path:
     wanted = targets | set(profile.goals)
     known = set(profile.knows) | ancestors_of(graph, profile.knows)
     assumes = [m for m in catalog.roles[profile.role].assumes if m not in profile.goals]
-    assumed = (set(assumes) | ancestors_of(graph, assumes)) - set(profile.goals)
+    # What an assumed module needs is assumed too, except the path's own targets.
+    assumed = set(assumes) | (ancestors_of(graph, assumes) - targets - set(profile.goals))
     reached = wanted | ancestors_of(graph, wanted)
     needed = reached - known - assumed
     order = _learning_order(catalog, graph, needed)

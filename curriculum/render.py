@@ -412,6 +412,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "hours_by_week": [{"week": week, "hours": _number(hours)} for week, hours in step.hours_by_week],
                 "milestone": step.module.is_milestone,
                 "reasons": [_reason_document(r) for r in step.reasons],
+                "why": step.why,
                 "summary": step.module.summary,
                 "outcomes": list(step.module.outcomes),
                 "resources": [
@@ -424,6 +425,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "weeks": plan.weeks,
         "end_date": _iso(plan.end_date),
         "first_milestone": plan.first_milestone.module.id if plan.first_milestone else None,
+        "assumed": [{"id": m.id, "title": m.title, "hours": _number(m.hours)} for m in plan.assumed],
     }
 
 

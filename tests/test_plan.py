@@ -289,3 +289,10 @@ def test_because_of_a_later_dependant_is_used_when_the_first_says_nothing(loaded
                      "serve": {**SMALL["serve"], "prerequisites": [{"id": "baseline", "because": "It serves the model."}]}}
     steps = {s.module.id: s for s in plan_for(loaded(modules)).steps}
     assert steps["baseline"].why == "Needed for Serve: It serves the model."
+
+
+def test_a_target_stays_although_an_assumed_module_needs_it(loaded):
+    settings = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "assumes": ["first-slice"]}]}
+    order = ids(plan_for(loaded(SMALL, settings)))
+    assert "framing" in order  # a target for every role, needed by the assumed first-slice
+    assert "first-slice" not in order and "boosting" in order

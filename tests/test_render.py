@@ -36,7 +36,7 @@ def test_markdown_syllabus_shows_everything_a_learner_needs(plan):
     for text in ("## Who it is for", "## Why this path", "## Schedule", "Put the model behind an API.",
                  "- Serve predictions over HTTP", "#### Exercise", "Build `app.py`.", "#### Assessment",
                  "- [FastAPI docs](https://fastapi.tiangolo.com/) (docs)", "FastAPI",
-                 "**Why it is here:** core for this role and company size.", "(end-to-end)"):
+                 "**Why it is here:** Part of every ML engineer path at a small company.", "(end-to-end)"):
         assert text in page
     # Modules appear in path order, each with its hours and week.
     assert page.index("### 1. Python") < page.index("### 6. Serve") < page.index("### 7. First Slice")
@@ -157,3 +157,68 @@ def test_plain_table_cells_skip_the_parser_and_come_out_the_same(text):
     from curriculum.safe_markdown import safe_inline
 
     assert md_cell(text) == safe_inline(text, cell=True)
+
+
+@pytest.fixture
+def reasoned(loaded):
+    """A path whose role assumes python, with a because on one edge and a why on one module."""
+    modules = SMALL | {
+        "baseline": {**SMALL["baseline"], "prerequisites": [{"id": "cleaning", "because": "It trains on the clean table."}]},
+        "boosting": {**SMALL["boosting"], "why": "The strong default for *tables*."},
+    }
+    settings = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "assumes": ["python"]}]}
+    result = loaded(modules, settings)
+    return plan_path(result.catalog, result.graph, Profile("ml-engineer", "small"))
+
+
+def test_every_format_says_why_each_module_is_here_and_what_is_assumed(reasoned):
+    pages = render_plan(make_environment(), reasoned, ["md", "html", "json"])
+    md, html = pages["ml-engineer-small.md"], pages["ml-engineer-small.html"]
+    assert "**Why it is here:** Needed for Baseline: It trains on the clean table." in md
+    assert "**Why it is here:** The strong default for *tables*." in md
+    assert "## Assumed: take it if unsure" in md and "| Python | `python` | 2 |" in md
+    assert "name it as a goal (`--goal ID`" in md
+    assert "<p><strong>Why it is here:</strong> The strong default for <em>tables</em>.</p>" in html
+    assert "Assumed: take it if unsure</h2>" in html
+    assert '<tr><td>Python</td><td><code>python</code></td><td class="num">2</td></tr>' in html
+    document = json.loads(pages["ml-engineer-small.json"])
+    assert document["assumed"] == [{"id": "python", "title": "Python", "hours": 2}]
+    whys = {m["id"]: m["why"] for m in document["modules"]}
+    assert whys["cleaning"] == "Needed for Baseline: It trains on the clean table."
+    assert all(whys.values()) and "python" not in whys
+    # The reasons of before stay, for readers of the JSON that use them.
+    assert {"kind": "prerequisite", "module": "baseline"} in document["modules"][1]["reasons"]
+
+
+def test_a_path_with_nothing_assumed_has_no_assumed_section(plan):
+    pages = render_plan(make_environment(), plan, ["md", "html", "json"])
+    assert "Assumed" not in pages["ml-engineer-small.md"] and "Assumed" not in pages["ml-engineer-small.html"]
+    assert json.loads(pages["ml-engineer-small.json"])["assumed"] == []
+
+
+@pytest.mark.parametrize("target, page, why, assumed", [
+    ("mkdocs", "docs/ml-engineer-small.md", "**Why it is here:** Needed for Baseline: It trains on the clean table.",
+     "| Python | `python` | 2 |"),
+    ("git-wiki", "ml-engineer-small.md", "**Why it is here:** Needed for Baseline: It trains on the clean table.",
+     "| Python | `python` | 2 |"),
+    ("site", "ml-engineer-small.html", "<strong>Why it is here:</strong> Needed for Baseline: It trains on the clean table.",
+     "<td><code>python</code></td>"),
+    ("confluence", "pages/ml-engineer-small.xml",
+     "<strong>Why it is here:</strong> Needed for Baseline: It trains on the clean table.", "<td><code>python</code></td>"),
+    ("dokuwiki", "ml-upskilling/ml-engineer-small.txt",
+     "**Why it is here:** %%Needed for Baseline: It trains on the clean table.%%", "| %%Python%% | ''python'' |"),
+])
+def test_every_publish_target_shows_the_why_and_the_assumed_modules(reasoned, target, page, why, assumed):
+    from curriculum.publish import collect_pages, publish_pages
+
+    pages = collect_pages(publish_pages(target, [reasoned], []))
+    text = pages[page]
+    assert why in text and assumed in text and "Assumed: take it if unsure" in text
+
+
+def test_a_site_module_page_says_why_the_module_matters(reasoned):
+    from curriculum.publish import collect_pages, publish_pages
+
+    pages = collect_pages(publish_pages("site", [reasoned], []))
+    assert "<p><strong>Why it matters:</strong> The strong default for <em>tables</em>.</p>" in pages["modules/boosting.html"]
+    assert "Why it matters" not in pages["modules/serve.html"]
