@@ -196,12 +196,19 @@ class _Person:
         self._ranked: tuple | None = None
 
     def ancestors(self, module: str) -> set[str]:
+        return self._reachable(module, self.prerequisites)
+
+    def descendants(self, module: str) -> set[str]:
+        return self._reachable(module, self.needed_by)
+
+    @staticmethod
+    def _reachable(module: str, edges: Mapping[str, Sequence[str]]) -> set[str]:
         found, stack = set(), [module]
         while stack:
-            for prerequisite in self.prerequisites[stack.pop()]:
-                if prerequisite not in found:
-                    found.add(prerequisite)
-                    stack.append(prerequisite)
+            for other in edges.get(stack.pop(), ()):
+                if other not in found:
+                    found.add(other)
+                    stack.append(other)
         return found
 
     def place(self, sequence: Sequence[str], pins: Mapping[str, int]) -> _Placed:
@@ -543,14 +550,35 @@ class _Team:
             before = sum(person.hours[a] for a in person.ancestors(module))
             soonest = group.soonest[module] = 1 + _ceil_div(before, person.capacity)
         first = max(1, now - reach[0], soonest)
+        # Nor a week after which the module and all that builds on it could not be done in time.
+        latest = group.latest.get(module)
+        if latest is None:
+            rest = person.hours[module] + sum(person.hours[d] for d in person.descendants(module))
+            latest = group.latest[module] = group.solo_end + 1 - _ceil_div(rest, person.capacity)
+        last = min(now + reach[1], latest + self.delay)
         tried = group.tried.setdefault((module, self.delay), {})
         possible = {}
-        for week in range(first, now + reach[1] + 1):
+        for week in range(first, last + 1):
             if week not in tried:
-                tried[week] = self._check(group, {**group.pins, module: week})
+                pins = {**group.pins, module: week}
+                tried[week] = None if self._crowded(group, pins, week) else self._check(group, pins)
             if tried[week] is not None:
                 possible[week] = tried[week]
         return possible
+
+    @staticmethod
+    def _crowded(group: _Class, pins: dict[str, int], week: int) -> bool:
+        """Do the class's sessions in `week` need more hours than it has, so
+        that one could not start (a rule `_Person.place` keeps; checked here
+        first because it is cheap)? Sessions start in learning-order rank,
+        each only while hours are left after those before it."""
+        person = group.person
+        same = [m for m, w in pins.items() if w == week]
+        if len(same) < 2:
+            return False
+        rank, index = person._rank(group.sequence), person.index
+        same.sort(key=lambda m: rank[index[m]])
+        return sum(person.hours[m] for m in same[:-1]) >= person.capacity
 
     def _best_week(self, module: str, options: dict) -> tuple[int, list[_Class]]:
         """The week the most people can come to, then the one nearest where
@@ -613,6 +641,7 @@ class _Class:
     # (module, delay) -> week -> how the class is placed with a session then, or None if it cannot
     tried: dict[tuple, dict[int, _Placed | None]] = field(default_factory=dict)
     soonest: dict[str, int] = field(default_factory=dict)  # module -> first week its prerequisites could be done
+    latest: dict[str, int] = field(default_factory=dict)  # module -> last week it could start with no delay
 
 
 def _split(people: int, smallest: int, largest: int) -> tuple[int, int]:
