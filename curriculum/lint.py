@@ -47,6 +47,15 @@ CHECKS = {
         Check("C107", WARNING, "implausible hours",
               "Module hours outside lint.module_hours are usually a typo (minutes for hours) or a module "
               "that should be split."),
+        Check("C108", WARNING, "reading takes most of the module's hours",
+              "A module's hours cover its reading and its exercise. When the resources' hours add up to more "
+              "than lint.max_reading_share of the module's hours, the exercise has too little time or the "
+              "hours are understated: a manager budgeting from them will be wrong. Raise the hours to what "
+              "the exercise really takes, or trim the reading."),
+        Check("C109", WARNING, "module without a why",
+              "Each syllabus tells the reader why a module is on their path, in the module's own words "
+              "(`why`, `why_for`) or the prerequisite edge's (`because`). Without a `why` a module that is "
+              "a target falls back to its summary, which says what it is, not why it is worth the hours."),
         Check("S201", ERROR, "path without an end-to-end capstone",
               "Every path must ship a thin end-to-end system (data, baseline, evaluation, deployment, "
               "monitoring): a module tagged `capstone`."),
@@ -125,6 +134,7 @@ class LintSettings:
     elective_tags: tuple[str, ...] = ()
     path_hours: tuple[float, float] = (0, float("inf"))
     module_hours: tuple[float, float] = (0, float("inf"))
+    max_reading_share: float = 1.0
     first_milestone_share: float = 1.0
     title_similarity: float = 1.0  # how alike two words must be to count as one misspelt
 
@@ -133,6 +143,8 @@ class LintSettings:
         data = catalog.lint
         tuples = {k: tuple(v) for k, v in data.items() if isinstance(v, list)}
         scalars = {k: v for k, v in data.items() if not isinstance(v, list)}
+        if isinstance(scalars.get("readiness_module"), str):  # an old id names the module replacing it
+            scalars["readiness_module"] = catalog.resolve(scalars["readiness_module"])
         return cls(**tuples, **scalars)
 
 
@@ -184,6 +196,16 @@ def _module_findings(module: Module, settings: LintSettings, graph, catalog: Cat
         found.append(Finding(
             "C107", f"module '{module.id}' takes {module.hours:g} hours, outside {low:g}-{high:g}", _at(module, "hours")
         ))
+    reading = sum(resource.hours or 0 for resource in module.resources)
+    if reading > settings.max_reading_share * module.hours + 1e-9:
+        found.append(Finding(
+            "C108",
+            f"module '{module.id}' lists {reading:g} hours of reading in {module.hours:g} hours "
+            f"({reading / module.hours:.0%}); at most {settings.max_reading_share:.0%} leaves time for the exercise",
+            _at(module, "hours"),
+        ))
+    if not module.why:
+        found.append(Finding("C109", f"module '{module.id}' has no 'why' (why it is worth the hours)", _at(module)))
     if set(module.tags) & set(settings.custom_tags) and not _has_standard_prerequisite(module, graph, catalog):
         found.append(Finding(
             "S203",

@@ -55,12 +55,16 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     path_why: dict[tuple[str, str], tuple[str, Location]] = {}
     lint: dict[str, object] = {}
     facilitation: list[tuple[Facilitation, Location]] = []
-    # Role id -> the line of each module id in its `assumes`.
-    assumes: dict[str, tuple[Location, ...]] = {}
+    # Role id -> the line of each module id in its `assumes`, and whether the
+    # catalog.yaml that says so comes with its modules (the built-in one's
+    # roles apply to every catalog, its modules only when it is loaded).
+    assumes: dict[str, tuple[tuple[Location, ...], bool]] = {}
+    loaded_dirs = {d.resolve() for d in dirs}
     for directory in settings_dirs:
         settings = directory / SETTINGS_FILE
         if settings.is_file():
-            _load_settings(settings, roles, sizes, path_why, lint, facilitation, assumes, problems)
+            _load_settings(settings, roles, sizes, path_why, lint, facilitation, assumes, problems,
+                           directory.resolve() in loaded_dirs)
 
     modules: dict[str, Module] = {}
     # Every role and size a module names, checked once all catalogs have
@@ -80,7 +84,8 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     if replaced:
         modules = {module_id: _resolve_prerequisites(module, replaced) for module_id, module in modules.items()}
     for role_id, role in list(roles.items()):
-        roles[role_id] = _resolve_assumes(role, assumes.get(role_id, ()), modules, replaced, problems)
+        where, own_modules = assumes.get(role_id, ((), True))
+        roles[role_id] = _resolve_assumes(role, where, own_modules, modules, replaced, problems)
 
     for audience in audiences:
         if audience.kind == "why_for":
@@ -163,12 +168,17 @@ def _resolve_prerequisites(module: Module, replaced: dict[str, str]) -> Module:
                    lines=lines)
 
 
-def _resolve_assumes(role: Role, where: tuple[Location, ...], modules, replaced, problems) -> Role:
-    """`role` with old ids in `assumes` resolved; unknown ids are errors."""
+def _resolve_assumes(role: Role, where: tuple[Location, ...], own_modules: bool, modules, replaced,
+                     problems) -> Role:
+    """`role` with old ids in `assumes` resolved. An unknown id is an error
+    when the catalog.yaml naming it is loaded with its modules; otherwise
+    (the built-in roles over another catalog's modules) it is left out."""
     resolved = []
     for index, module_id in enumerate(role.assumes):
         module_id = replaced.get(module_id, module_id)
         if module_id not in modules:
+            if not own_modules:
+                continue
             location = where[index] if index < len(where) else Location(SETTINGS_FILE, 1)
             problems.append(CurriculumError(
                 f"role '{role.id}' assumes unknown module '{module_id}'{did_you_mean(module_id, modules)}",
@@ -323,7 +333,7 @@ def _module(data: dict[str, Any], location: Location, lines: dict[tuple, int]) -
     )
 
 
-def _load_settings(path, roles, sizes, path_why, lint, facilitation, assumes, problems) -> None:
+def _load_settings(path, roles, sizes, path_why, lint, facilitation, assumes, problems, own_modules=True) -> None:
     try:
         document = read_yaml(path)
     except CurriculumError as exc:
@@ -340,10 +350,10 @@ def _load_settings(path, roles, sizes, path_why, lint, facilitation, assumes, pr
     for index, item in enumerate(document.data.get("roles", ())):
         roles[item["id"]] = Role(item["id"], item["title"], item.get("description", ""), item.get("why", ""),
                                  tuple(item.get("assumes", ())))
-        assumes[item["id"]] = tuple(
+        assumes[item["id"]] = (tuple(
             Location(str(path), document.line_of(("roles", index, "assumes", position)))
             for position in range(len(item.get("assumes", ())))
-        )
+        ), own_modules)
         redefined.add(("role", item["id"]))
     for item in document.data.get("sizes", ()):
         sizes[item["id"]] = Size(item["id"], item["title"], item.get("description", ""), item.get("why", ""))

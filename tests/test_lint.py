@@ -12,13 +12,16 @@ GOOD_RESOURCE = [{"title": "Docs", "url": "https://example.org/docs", "kind": "d
 def clean_catalog() -> dict:
     """SMALL made lint-clean: resources and outcomes everywhere, a cheap first
     slice and bigger modules after it (so the slice comes early and paths
-    land in 40-160 hours), pairing for medium-company engineers."""
+    land in 40-160 hours), pairing for medium-company engineers. The
+    size-specific modules (platforms, pairing) join the first slice, so they
+    are cheap too."""
     modules = {}
     for module_id, fields in SMALL.items():
-        modules[module_id] = dict(fields, resources=GOOD_RESOURCE, outcomes=["Do a thing"], hours=1)
+        modules[module_id] = dict(fields, resources=GOOD_RESOURCE, outcomes=["Do a thing"], hours=1,
+                                  why="You need it.")
     engineers = ["ml-engineer", "software-engineer"]
     modules["framing"]["roles"] = engineers
-    for module_id in ("boosting", "monitoring", "platforms", "pairing"):
+    for module_id in ("boosting", "monitoring"):
         modules[module_id]["hours"] = 20
     modules["boosting"]["roles"] = modules["monitoring"]["roles"] = engineers
     modules["pairing"].update(roles=engineers, tags=["pairing"])
@@ -39,7 +42,7 @@ def test_every_check_is_documented_in_the_readme():
 
 
 def test_c101_module_in_no_path(catalog_dir):
-    modules = clean_catalog() | {"orphan": {"resources": GOOD_RESOURCE, "outcomes": ["x"], "hours": 2}}
+    modules = clean_catalog() | {"orphan": {"resources": GOOD_RESOURCE, "outcomes": ["x"], "hours": 2, "why": "x"}}
     (finding,) = lint([catalog_dir(modules)])
     assert finding.code == "C101" and finding.where.endswith("orphan.yaml:1")
     assert "module 'orphan' is in no role x size path" in str(finding)
@@ -112,7 +115,7 @@ def test_s203_custom_architecture_without_standard_prerequisite(catalog_dir):
     modules = clean_catalog()
     modules["custom-net"] = {"level": "advanced", "stage": "modeling", "tags": ["custom-architecture"],
                              "prerequisites": ["baseline"], "roles": ["ml-engineer"], "resources": GOOD_RESOURCE,
-                             "outcomes": ["x"], "hours": 8}
+                             "outcomes": ["x"], "hours": 8, "why": "x"}
     findings = lint([catalog_dir(modules)], "ml-engineer", "small")
     assert [f.code for f in findings] == ["S203"]
     modules["baseline"]["standard_models"] = ["scikit-learn LogisticRegression"]
@@ -123,7 +126,7 @@ def test_s204_in_house_infrastructure_before_adopting_platforms(catalog_dir):
     modules = clean_catalog()
     modules["own-feature-store"] = {"level": "advanced", "stage": "deployment", "tags": ["in-house-infrastructure"],
                                     "prerequisites": ["serve"], "roles": ["ml-engineer"], "sizes": ["large"],
-                                    "resources": GOOD_RESOURCE, "outcomes": ["x"], "hours": 8}
+                                    "resources": GOOD_RESOURCE, "outcomes": ["x"], "hours": 8, "why": "x"}
     findings = lint([catalog_dir(modules)], "ml-engineer", "large")
     assert [f.code for f in findings] == ["S204"]
     modules["own-feature-store"]["prerequisites"] = ["platforms"]
@@ -188,3 +191,39 @@ def test_cli_explain_and_bad_options(capsys):
 def test_builtin_catalog_is_lint_clean_for_every_path(capsys):
     assert main(["lint", "--strict"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_c108_reading_takes_most_of_the_module(catalog_dir):
+    modules = clean_catalog()
+    modules["boosting"]["resources"] = [dict(GOOD_RESOURCE[0], hours=8), dict(GOOD_RESOURCE[0], url="https://example.org/b", hours=5)]
+    modules["monitoring"]["resources"] = [dict(GOOD_RESOURCE[0], hours=12)]  # 60% of 20: allowed
+    findings = lint([catalog_dir(modules)], "ml-engineer", "small")
+    assert [(f.code, f.where.rsplit("/", 1)[-1]) for f in findings] == [("C108", "boosting.yaml:3")]
+    assert findings[0].message == ("module 'boosting' lists 13 hours of reading in 20 hours (65%); "
+                                   "at most 60% leaves time for the exercise")
+    # The share is a setting.
+    assert lint([catalog_dir(modules, {"lint": {"max_reading_share": 0.7}})], "ml-engineer", "small") == []
+
+
+def test_c109_module_without_a_why(catalog_dir):
+    modules = clean_catalog()
+    del modules["serve"]["why"]
+    findings = lint([catalog_dir(modules)], "ml-engineer", "small")
+    assert [(f.code, f.where.rsplit("/", 1)[-1], f.severity) for f in findings] == [("C109", "serve.yaml:1", "warning")]
+    assert "module 'serve' has no 'why'" in findings[0].message
+
+
+def test_an_elective_module_no_path_reaches_is_not_c101(catalog_dir):
+    modules = clean_catalog() | {"custom-net": {"resources": GOOD_RESOURCE, "outcomes": ["x"], "hours": 8,
+                                                "why": "Rarely.", "tags": ["elective"], "roles": []}}
+    assert lint([catalog_dir(modules)]) == []
+
+
+def test_lint_settings_name_modules_by_old_ids_too(catalog_dir):
+    from curriculum.lint import LintSettings
+    from curriculum.loader import load_catalog
+
+    modules = clean_catalog()
+    modules["framing"]["replaces"] = ["three-questions"]
+    catalog = load_catalog([catalog_dir(modules, {"lint": {"readiness_module": "three-questions"}})])
+    assert LintSettings.from_catalog(catalog).readiness_module == "framing"

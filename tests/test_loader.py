@@ -263,3 +263,11 @@ def test_role_assuming_an_unknown_module_names_catalog_yaml_and_line(catalog_dir
     assert problems_of(directory) == [
         f"{directory / 'catalog.yaml'}:6: role 'ml-researcher' assumes unknown module 'pyhton' (did you mean 'python'?)"
     ]
+
+
+def test_builtin_roles_assume_builtin_modules_only_when_those_are_loaded(catalog_dir):
+    assert "sklearn-baselines" in load_catalog().roles["ml-researcher"].assumes
+    # Another catalog's modules: the built-in role keeps its title and why, and assumes nothing it lacks.
+    other = load_catalog([catalog_dir({"sklearn-baselines": {}})])
+    assert other.roles["ml-researcher"].assumes == ("sklearn-baselines",)
+    assert load_catalog([catalog_dir({"a": {}})]).roles["ml-researcher"].assumes == ()
