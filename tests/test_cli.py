@@ -333,3 +333,30 @@ def test_no_message_can_drive_the_terminal(catalog_dir, tmp_path, monkeypatch, c
     assert "unknown role '\\x1b[31mx\\u202e'" in captured.err
     assert "curriculum: error: the server said: \\x1b]8;;http://evil.example\\x07click\\x1b]8;;\\x07\\nsecond line\n" \
         in captured.err
+
+
+def test_old_ids_work_in_knows_and_goal_across_layered_catalogs(catalog_dir, capsys):
+    builtin_like = catalog_dir(SMALL | {"boosting": {**SMALL["boosting"], "replaces": ["xgboost"]}})
+    ours = catalog_dir({"stacking": {"prerequisites": [{"id": "xgboost", "because": "It stacks boosted trees."}]}})
+    args = ["path", "--modules", str(builtin_like), "--modules", str(ours), "--role", "engineering-manager",
+            "--size", "small", "--format", "json", "-o", "-"]
+    assert main(args + ["--goal", "stacking"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    whys = {m["id"]: m["why"] for m in document["modules"]}
+    assert whys["boosting"] == "Needed for Stacking: It stacks boosted trees."
+    assert main(args + ["--goal", "stacking", "--knows", "xgboost"]) == 0
+    assert "boosting" not in [m["id"] for m in json.loads(capsys.readouterr().out)["modules"]]
+
+
+def test_an_old_id_that_is_still_a_module_stops_validate(catalog_dir, capsys):
+    directory = catalog_dir({"a": {"replaces": ["b"]}, "b": {}})
+    assert main(["validate", "--modules", str(directory)]) == 1
+    assert f"{directory}/a.yaml:6: module 'a' replaces 'b', which is still a module" in capsys.readouterr().err
+
+
+def test_lint_explains_the_new_checks(capsys):
+    for code in ("C108", "C109"):
+        assert main(["lint", "--explain", code]) == 0
+    out = capsys.readouterr().out
+    assert "C108 (warning): reading takes most of the module's hours" in out
+    assert "C109 (warning): module without a why" in out
