@@ -276,7 +276,8 @@ def why_on_path(catalog: Catalog, graph: nx.DiGraph, module_id: str, profile: Pr
     it. Only a prerequisite: "Needed for <the first module on the path that
     needs it>: <that edge's `because`>" (the first dependant whose edge says
     why, if the first does not), else the module's own reason. Without any
-    such text (a catalog with no `why`), the first sentence of its summary."""
+    such text (a catalog with no `why`), the first sentence of its summary
+    (or of its description, where it has no summary)."""
     module = catalog.modules[module_id]
     own = module.why_for_audience(profile.role) or module.why
     goal = module_id in profile.goals
@@ -287,18 +288,18 @@ def why_on_path(catalog: Catalog, graph: nx.DiGraph, module_id: str, profile: Pr
         if not own and not size:
             if not goal:
                 role, company = catalog.roles[profile.role], catalog.sizes[profile.size]
-                parts.append(f"Part of every {role.title} path at a {company.title.lower()}.")
-            parts.append(_first_sentence(module.summary))
+                parts.append(f"Part of every {_in_sentence(role.title)} path at a {company.title.lower()}.")
+            parts.append(_first_sentence(module.summary or module.description))
         return _one_paragraph(parts)
     dependants = sorted((s for s in graph.successors(module_id) if s in position), key=position.__getitem__)
     if not dependants:  # not reached through the graph (cannot happen on a chosen path)
-        return _one_paragraph([own or _first_sentence(module.summary)])
+        return _one_paragraph([own or _first_sentence(module.summary or module.description)])
     explained = next((d for d in dependants if catalog.modules[d].because_of(module_id)), None)
     if explained is not None:
         dependant = catalog.modules[explained]
         return _one_paragraph([f"Needed for {dependant.title}: {dependant.because_of(module_id)}"])
     needed_for = f"Needed for {catalog.modules[dependants[0]].title}."
-    return _one_paragraph([needed_for, own or _first_sentence(module.summary)])
+    return _one_paragraph([needed_for, own or _first_sentence(module.summary or module.description)])
 
 
 def _first_sentence(text: str) -> str:
@@ -306,6 +307,12 @@ def _first_sentence(text: str) -> str:
     sentence ends in it), on one line."""
     paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
     return re.split(r"(?<=[.!?])\s+(?=[A-Z0-9`*_\[(\"'])", paragraph, maxsplit=1)[0]
+
+
+def _in_sentence(title: str) -> str:
+    """A title inside a sentence: 'Software engineer' -> 'software engineer',
+    but 'ML engineer' stays."""
+    return title[0].lower() + title[1:] if len(title) > 1 and title[0].isupper() and title[1].islower() else title
 
 
 def _one_paragraph(parts) -> str:

@@ -296,3 +296,11 @@ def test_a_target_stays_although_an_assumed_module_needs_it(loaded):
     order = ids(plan_for(loaded(SMALL, settings)))
     assert "framing" in order  # a target for every role, needed by the assumed first-slice
     assert "first-slice" not in order and "boosting" in order
+
+
+def test_without_why_texts_a_step_says_what_the_module_is_from_its_summary_or_description(loaded):
+    modules = SMALL | {"cleaning": {**SMALL["cleaning"], "description": "Cleaning fixes a table, e.g. its units. More."},
+                       "first-slice": {**SMALL["first-slice"], "summary": "Ship it. Then improve it."}}
+    steps = {s.module.id: s for s in plan_for(loaded(modules), "software-engineer").steps}
+    assert steps["cleaning"].why == "Needed for Baseline. Cleaning fixes a table, e.g. its units."
+    assert steps["first-slice"].why == "Part of every software engineer path at a small company. Ship it."
