@@ -114,6 +114,27 @@ def _text(text: str) -> str:
     return _TEXT_SPECIAL.sub(lambda m: _TEXT_ESCAPES[m.group()], text)
 
 
+# A web address in running text, up to a space, quote or angle bracket; the
+# sentence's closing punctuation is not part of it.
+_BARE_URL = re.compile(r"https?://[^\s<>\"'`\\]+", re.IGNORECASE)
+_URL_TRAILER = ".,;:!?*_"
+
+
+def _text_with_links(text: str) -> str:
+    out, done = [], 0
+    for match in _BARE_URL.finditer(text):
+        url = match.group()
+        while url and (url[-1] in _URL_TRAILER or (url[-1] == ")" and url.count("(") < url.count(")"))):
+            url = url[:-1]
+        if "://" not in url[:-1] or not url.split("://", 1)[1]:
+            continue
+        out.append(_text(text[done:match.start()]))
+        out.append(f"[{_text(url)}]({encode_destination(url)})")
+        done = match.start() + len(url)
+    out.append(_text(text[done:]))
+    return "".join(out)
+
+
 def _finish_line(line: str) -> str:
     """One line of a paragraph: whitespace at its ends (from entities) would
     be read as indentation or a hard break, and its start could open a block."""
@@ -142,14 +163,18 @@ def _lines(inline: str) -> list[str]:
 # --- inline -----------------------------------------------------------------------------
 
 
-def _inline(nodes, mode: str = "block") -> str:
+def _inline(nodes, mode: str = "block", in_link: bool = False) -> str:
     """Inline nodes as Markdown; soft breaks as newlines, hard breaks marked.
     mode "cell" is a table cell (no pipe inside code), "heading" drops bold
-    (the heading itself becomes bold)."""
+    (the heading itself becomes bold). Outside a link, a bare web address in
+    the text becomes a link to itself (GitHub would link it, Python-Markdown
+    would not, and Markdown linters flag it)."""
     out = []
     for node in nodes:
         kind = node.type
-        if kind in ("text", "text_special"):
+        if kind == "text" and not in_link:
+            out.append(_text_with_links(node.content))
+        elif kind in ("text", "text_special"):
             out.append(_text(node.content))
         elif kind == "html_inline":
             out.append(_text(node.content))
@@ -167,7 +192,7 @@ def _inline(nodes, mode: str = "block") -> str:
         elif kind == "s":
             out.append("~~" + _inline(node.children, mode) + "~~")
         elif kind == "link":
-            inner = _inline(node.children, mode)
+            inner = _inline(node.children, mode, in_link=True)
             href = safe_destination(node.attrs.get("href", ""))
             out.append(inner if href is None else f"[{inner}]({href}{_title(node.attrs.get('title') or '')})")
         elif kind == "image":
