@@ -365,8 +365,9 @@ def test_overview_shows_matrix_totals_milestones_and_cohorts(write_team, small, 
     path = write_team([member("Ana", hours_per_week=2), member("Ben", "software-engineer", hours_per_week=4)])
     assert main(["team", str(path), "--modules", str(small), "-o", str(out)]) == 0
     md = (out / "index.md").read_text()
-    # Ana: 9 modules of 2 h and serve (3 h) at 2 h/week; Ben: 6 of 2 h and serve at 4 h/week.
-    assert "| [Ana](ana.md) | ML engineer | 21 | 2 | week 8 | 11 | 2027-03-28 |" in md
+    # Ana: 9 modules of 2 h and serve (3 h) at 2 h/week, pairing (medium companies only) inside her first
+    # slice; Ben: 6 of 2 h and serve at 4 h/week.
+    assert "| [Ana](ana.md) | ML engineer | 21 | 2 | week 9 | 11 | 2027-03-28 |" in md
     assert "| [Ben](ben.md) | Software engineer | 15 | 4 | week 4 | 4 | 2027-02-07 |" in md
     assert "| **Team** | | **36** | | | **11** | **2027-03-28** |" in md
     assert "| Serve | 6-7 | 3-4 |" in md  # the matrix: weeks 6-7 for Ana, 3-4 for Ben
