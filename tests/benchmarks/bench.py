@@ -5,7 +5,7 @@ Run from the repository root with the project's venv:
 
     .venv/bin/python tests/benchmarks/bench.py            # full run (10+ minutes)
     .venv/bin/python tests/benchmarks/bench.py --quick    # smoke run (about a minute)
-    .venv/bin/python tests/benchmarks/bench.py --only startup|build|growth
+    .venv/bin/python tests/benchmarks/bench.py --only startup|build|growth|schedule
 
 Inputs (team files, synthetic catalogs) are generated from a fixed seed into a
 temporary folder. Every figure is measured side by side with its baseline in
@@ -284,7 +284,8 @@ t1 = time.perf_counter()
 steps = 0
 for role in loaded.catalog.roles:
     for size in loaded.catalog.sizes:
-        steps += len(plan_path(loaded.catalog, loaded.graph, Profile(role, size)).steps)
+        # Synthetic paths run to 9,800 hours: at 40 hours a week they stay within the 520-week limit.
+        steps += len(plan_path(loaded.catalog, loaded.graph, Profile(role, size, hours_per_week=40)).steps)
 t2 = time.perf_counter()
 print(json.dumps({"load": t1 - t0, "plan": t2 - t1, "steps": steps, "modules": len(loaded.catalog.modules),
                   "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
@@ -352,6 +353,90 @@ def bench_growth(table: Table, tmp: Path, catalog_sizes: list[int], team_sizes: 
         table.add(f"peak memory, team of {previous[0]:,}", f"{rss:.0f} MB", "", None, "< 500 MB", rss < 500)
 
 
+# ---------------------------------------------------------------- 4. team schedule: heuristic vs CP-SAT
+
+SCHEDULE_TEAMS = 10
+# CP-SAT's deterministic seconds a team (about a wall second each here); on a 30-person
+# team, 20 and 60 gave the same schedule and bound.
+SCHEDULE_TIME = 30.0
+
+
+def schedule_teams(count: int, seed: int = SEED) -> list[tuple[int, int]]:
+    """(people, seed) for `count` random teams of 8 to 30 people."""
+    rng = random.Random(seed)
+    return [(rng.randint(8, 30), seed + index) for index in range(count)]
+
+
+def bench_schedule(table: Table, tmp: Path, count: int, deterministic_time: float, details: list[str]):
+    """The greedy heuristic and CP-SAT (from the heuristic's schedule) on
+    random teams like the department's (mixed roles, 3-6 hours a week,
+    company size medium, the built-in catalog, default cohort settings)."""
+    sys.path.insert(0, str(REPO))
+    from curriculum.model import Profile
+    from curriculum.pipeline import load
+    from curriculum.plan import choose_path, module_hours, prerequisites_of
+    from curriculum.schedule import CohortSettings, Learner, schedule
+
+    loaded = load([])
+    rules = CohortSettings()
+    details += ["| people | classes | shareable h | heuristic: grouped, mean delay | CP-SAT: grouped, mean delay "
+                "| CP-SAT bound | CP-SAT gap | heuristic gap | time: heuristic, CP-SAT |",
+                "|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    shares, delays, gaps, own_gaps = [], [], [], []
+    for people, seed in schedule_teams(count):
+        members = team_members(people, seed)
+        paths = [choose_path(loaded.catalog, loaded.graph, Profile(role, "medium", tuple(known), (), hours, None))
+                 for _, role, known, hours in members]
+        learners = [Learner(name, path.order, hours) for (name, _, _, hours), path in zip(members, paths)]
+        modules = sorted({m for path in paths for m in path.order})
+        hours_of, needs = module_hours(loaded.catalog, modules), prerequisites_of(loaded.graph, modules)
+        solo = schedule(learners, hours_of, needs).placements
+        t0 = time.perf_counter()
+        greedy = schedule(learners, hours_of, needs, rules, solo, solver="greedy")
+        t1 = time.perf_counter()
+        best = schedule(learners, hours_of, needs, rules, solo, solver="cp-sat", deterministic_time=deterministic_time)
+        t2 = time.perf_counter()
+        takers: dict[str, int] = {}
+        for learner in learners:
+            for module in learner.order:
+                takers[module] = takers.get(module, 0) + 1
+        shareable = sum(hours_of[m] * n for m, n in takers.items() if n >= rules.min_size)
+        classes = len({(learner.order, learner.hours_per_week) for learner in learners})
+
+        def figures(result):
+            grouped = sum(hours_of[s.module] * len(s.attendees) for s in result.sessions)
+            delay = sum(max(p.end_week for p in result.placements[n]) - max(p.end_week for p in solo[n]) for n in solo)
+            # The solver's objective in hours: learner-hours in groups - 0.01 per person-week of delay.
+            return grouped / shareable, delay / len(solo), grouped - delay / 100
+
+        share_g, delay_g, value_g = figures(greedy)
+        share_e, delay_e, value_e = figures(best)
+        bound = value_e / (1 - best.gap) if best.gap < 1 else float("inf")
+        own_gap = (bound - value_g) / bound
+        shares.append((share_g, share_e))
+        delays.append((delay_g, delay_e))
+        gaps.append(best.gap)
+        own_gaps.append(own_gap)
+        print(f"   {people:>2} people ({classes} classes): heuristic {share_g:.1%} at {delay_g:.2f} weeks in "
+              f"{secs(t1 - t0)}, CP-SAT {share_e:.1%} at {delay_e:.2f} weeks in {secs(t2 - t1)} "
+              f"(bound {bound / shareable:.1%}, gap {best.gap:.1%}; heuristic's gap {own_gap:.1%})", flush=True)
+        details.append(f"| {people} | {classes} | {shareable:g} | {share_g:.1%}, {delay_g:.2f} wk | {share_e:.1%}, "
+                       f"{delay_e:.2f} wk | {bound / shareable:.1%} | {best.gap:.1%} | {own_gap:.1%} "
+                       f"| {secs(t1 - t0)}, {secs(t2 - t1)} |")
+    mean = statistics.mean
+    heuristic_ok = mean(s for s, _ in shares) >= 0.85 and mean(d for d, _ in delays) <= 1
+    table.add(f"team schedule, heuristic: grouped share of shareable hours and mean delay, {count} random teams "
+              f"of 8-30 (mean; range)",
+              f"{mean(s for s, _ in shares):.1%} ({min(s for s, _ in shares):.1%}-{max(s for s, _ in shares):.1%}), "
+              f"{mean(d for d, _ in delays):.2f} weeks", "", None, ">= 85%, <= 1 week", heuristic_ok)
+    table.add(f"team schedule, CP-SAT ({deterministic_time:g} deterministic s a team, from the heuristic's schedule)",
+              f"{mean(e for _, e in shares):.1%} ({min(e for _, e in shares):.1%}-{max(e for _, e in shares):.1%}), "
+              f"{mean(d for _, d in delays):.2f} weeks", f"{mean(s for s, _ in shares):.1%} (heuristic)",
+              mean(e for _, e in shares) / mean(s for s, _ in shares))
+    table.add("team schedule, gap to CP-SAT's proven bound (mean; largest)",
+              f"heuristic {mean(own_gaps):.1%} ({max(own_gaps):.1%}); CP-SAT {mean(gaps):.1%} ({max(gaps):.1%})")
+
+
 # ---------------------------------------------------------------- results
 
 
@@ -373,19 +458,21 @@ def write_results(text: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--only", choices=("startup", "build", "growth"), help="run one group of figures")
+    parser.add_argument("--only", choices=("startup", "build", "growth", "schedule"), help="run one group of figures")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     args = parser.parse_args()
 
     department = 20 if args.quick else 1000
     catalog_sizes = [200, 2000] if args.quick else [500, 5000, 20000]
     team_sizes = [10, 100] if args.quick else [100, 1000, 10000]
+    schedule_runs = (2, 2.0) if args.quick else (SCHEDULE_TEAMS, SCHEDULE_TIME)
 
     machine = (f"{os.cpu_count()} cores, Python {platform.python_version()} "
                f"({platform.system()} {platform.machine()}), curriculum at {REPO}")
     print(machine)
     t0 = time.perf_counter()
     table = Table()
+    details: list[str] = []  # the team schedule comparison, team by team
     tmp = Path(tempfile.mkdtemp(prefix="curriculum-bench-"))
     try:
         if args.only in (None, "startup"):
@@ -394,6 +481,8 @@ def main() -> int:
             section(table, "department build", bench_build, tmp, department)
         if args.only in (None, "growth"):
             section(table, "growth", bench_growth, tmp, catalog_sizes, team_sizes)
+        if args.only in (None, "schedule"):
+            section(table, "team schedule: heuristic vs CP-SAT", bench_schedule, tmp, *schedule_runs, details)
     finally:
         if args.keep:
             print(f"kept {tmp}")
@@ -407,8 +496,9 @@ def main() -> int:
     print()
     print(header)
     print()
-    print(table.markdown())
-    write_results(header + "\n\n" + table.markdown())
+    text = table.markdown() + ("\n\nTeam schedules, heuristic vs CP-SAT:\n\n" + "\n".join(details) if details else "")
+    print(text)
+    write_results(header + "\n\n" + text)
     print(f"\nwritten to {RESULTS.relative_to(REPO)}")
     return 1 if table.crashed else 0
 
