@@ -106,7 +106,9 @@ def schedule(
     Sessions are chosen by the greedy heuristic (`_Team`), and for a team
     small enough to solve in about two seconds (`exact.Problem.small`) also
     by CP-SAT, starting from the heuristic's choice; the better one is kept,
-    so CP-SAT never does worse. `solver` forces "greedy" or "cp-sat"; the
+    so CP-SAT never does worse. A team of up to `exact.MAX_IMPROVE_CLASSES`
+    classes gets the heuristic's sessions chosen again module by module
+    (`exact.improve`). `solver` forces "greedy" or "cp-sat"; the
     benchmark gives CP-SAT more `deterministic_time`."""
     exact = {module: _exact(value) for module, value in hours.items()}
     capacities = {learner.name: _exact(learner.hours_per_week) for learner in learners}
@@ -133,6 +135,8 @@ def schedule(
     problem = cpsat.problem(people, settings, solo, unit)
     if solver == "cp-sat" or (solver == "auto" and problem.small()):
         team = cpsat.solve(problem, team, deterministic_time or cpsat.DETERMINISTIC_TIME)
+    elif solver == "auto" and problem.improvable():
+        team = cpsat.improve(problem, team)
     placements = team.placements
     for name in placements:  # in place: a department's placements are not held twice
         placements[name] = _hours(placements[name], unit, memo)
@@ -406,7 +410,8 @@ class _Team:
             if key not in classes:
                 sequence = _team_sequence(person, pace, solo[person.name])
                 solo_end = max((p.end_week for p in solo[person.name]), default=0)
-                classes[key] = _Class(person, sequence, solo_end)
+                classes[key] = _Class(person, sequence, solo_end,
+                                      {p.module: p.week for p in solo[person.name]})
             classes[key].members.append(person.name)
         self.classes = sorted(classes.values(), key=lambda c: c.members[0])
 
@@ -471,6 +476,18 @@ class _Team:
                     self._pin(group, module, week, options[group][week])
                     left.remove(group)
                 sessions[module, week] = joining
+        # Last, a session of the module further away than any reach, if the
+        # class can still join it (working on other modules until then).
+        weeks = sorted(week for m, week in sessions if m == module)
+        for group in list(left):
+            now = self._week_of(group, module)
+            for week in sorted(weeks, key=lambda w: (abs(w - now), w)):
+                placed = self._try_week(group, module, week)
+                if placed is not None:
+                    self._pin(group, module, week, placed)
+                    sessions[module, week].append(group)
+                    left.remove(group)
+                    break
         # Those still alone, and why (from the widest look, just taken).
         for group in left:
             self.why[group, module] = self._why_alone(group, options)
@@ -539,9 +556,11 @@ class _Team:
 
     def _weeks_possible(self, group: _Class, module: str, reach: tuple[int, int]) -> dict[int, _Placed]:
         """The weeks within `reach` (weeks earlier, weeks later) of where the
-        class has `module` now in which it could take it in a session, each
-        with how the class would then be placed. Each week is tried once
-        until the class's sessions change."""
+        class has `module` now, or of where it has it alone, in which it could
+        take it in a session, each with how the class would then be placed.
+        (Sessions pinned before may have moved a module far from its own
+        week, into hours left while waiting for them.) Each week is tried
+        once until the class's sessions change."""
         person = group.person
         now = self._week_of(group, module)
         # No week before its prerequisites could all be done is worth trying.
@@ -549,22 +568,29 @@ class _Team:
         if soonest is None:
             before = sum(person.hours[a] for a in person.ancestors(module))
             soonest = group.soonest[module] = 1 + _ceil_div(before, person.capacity)
-        first = max(1, now - reach[0], soonest)
         # Nor a week after which the module and all that builds on it could not be done in time.
         latest = group.latest.get(module)
         if latest is None:
             rest = person.hours[module] + sum(person.hours[d] for d in person.descendants(module))
             latest = group.latest[module] = group.solo_end + 1 - _ceil_div(rest, person.capacity)
-        last = min(now + reach[1], latest + self.delay)
-        tried = group.tried.setdefault((module, self.delay), {})
+        weeks: set[int] = set()
+        for middle in {now, group.solo_weeks[module]}:
+            weeks.update(range(max(1, middle - reach[0], soonest), min(middle + reach[1], latest + self.delay) + 1))
         possible = {}
-        for week in range(first, last + 1):
-            if week not in tried:
-                pins = {**group.pins, module: week}
-                tried[week] = None if self._crowded(group, pins, week) else self._check(group, pins)
-            if tried[week] is not None:
-                possible[week] = tried[week]
+        for week in sorted(weeks):
+            placed = self._try_week(group, module, week)
+            if placed is not None:
+                possible[week] = placed
         return possible
+
+    def _try_week(self, group: _Class, module: str, week: int) -> _Placed | None:
+        """The class placed with a session of `module` in `week`, if that
+        keeps the rules (tried once until the class's sessions change)."""
+        tried = group.tried.setdefault((module, self.delay), {})
+        if week not in tried:
+            pins = {**group.pins, module: week}
+            tried[week] = None if self._crowded(group, pins, week) else self._check(group, pins)
+        return tried[week]
 
     @staticmethod
     def _crowded(group: _Class, pins: dict[str, int], week: int) -> bool:
@@ -635,6 +661,7 @@ class _Class:
     person: _Person
     sequence: tuple[str, ...]
     solo_end: int
+    solo_weeks: dict[str, int]  # module -> the week it starts in the class's solo plan
     members: list[str] = field(default_factory=list)
     pins: dict[str, int] = field(default_factory=dict)
     placed: _Placed | None = None
