@@ -12,7 +12,7 @@ GOOD_RESOURCE = [{"title": "Docs", "url": "https://example.org/docs", "kind": "d
 def clean_catalog() -> dict:
     """SMALL made lint-clean: resources and outcomes everywhere, a cheap first
     slice and bigger modules after it (so the slice comes early and paths
-    land in 40-160 hours), pairing for medium-company engineers. The
+    land in 80-260 hours), pairing for medium-company engineers. The
     size-specific modules (platforms, pairing) join the first slice, so they
     are cheap too."""
     modules = {}
@@ -22,7 +22,7 @@ def clean_catalog() -> dict:
     engineers = ["ml-engineer", "software-engineer"]
     modules["framing"]["roles"] = engineers
     for module_id in ("boosting", "monitoring"):
-        modules[module_id]["hours"] = 20
+        modules[module_id]["hours"] = 40
     modules["boosting"]["roles"] = modules["monitoring"]["roles"] = engineers
     modules["pairing"].update(roles=engineers, tags=["pairing"])
     return modules
@@ -105,10 +105,10 @@ def test_s201_path_without_capstone(catalog_dir):
 
 def test_s202_first_milestone_late(catalog_dir):
     modules = clean_catalog()
-    modules["python"]["hours"] = 30  # the first slice now ends after 36 of 76 hours
+    modules["python"]["hours"] = 40  # the first slice now ends after 46 of 126 hours
     findings = lint([catalog_dir(modules)], "ml-engineer", "small")
     assert [f.code for f in findings] == ["S202"]
-    assert "is done after 36 of 76 hours (47%)" in findings[0].message
+    assert "is done after 46 of 126 hours (37%)" in findings[0].message
 
 
 def test_s203_custom_architecture_without_standard_prerequisite(catalog_dir):
@@ -150,7 +150,7 @@ def test_s206_path_hours_outside_range(catalog_dir):
     modules["boosting"]["hours"] = modules["monitoring"]["hours"] = 10
     findings = lint([catalog_dir(modules)], "ml-engineer", "small")
     assert [f.code for f in findings] == ["S206"]
-    assert findings[0].message == "path takes 27 hours, outside 40-160"
+    assert findings[0].message == "path takes 27 hours, outside 80-260"
 
 
 def test_s207_path_without_problem_framing(catalog_dir):
@@ -163,7 +163,7 @@ def test_lint_settings_are_data(catalog_dir):
     modules = clean_catalog()
     settings = {"lint": {"path_hours": [1, 20]}}
     findings = lint([catalog_dir(modules, settings)], "ml-engineer", "small")
-    assert [f.message for f in findings] == ["path takes 47 hours, outside 1-20"]
+    assert [f.message for f in findings] == ["path takes 87 hours, outside 1-20"]
 
 
 def test_cli_exit_codes_and_strict(catalog_dir, capsys):
@@ -195,11 +195,12 @@ def test_builtin_catalog_is_lint_clean_for_every_path(capsys):
 
 def test_c108_reading_takes_most_of_the_module(catalog_dir):
     modules = clean_catalog()
-    modules["boosting"]["resources"] = [dict(GOOD_RESOURCE[0], hours=8), dict(GOOD_RESOURCE[0], url="https://example.org/b", hours=5)]
-    modules["monitoring"]["resources"] = [dict(GOOD_RESOURCE[0], hours=12)]  # 60% of 20: allowed
+    modules["boosting"]["resources"] = [dict(GOOD_RESOURCE[0], hours=16),
+                                        dict(GOOD_RESOURCE[0], url="https://example.org/b", hours=10)]
+    modules["monitoring"]["resources"] = [dict(GOOD_RESOURCE[0], hours=24)]  # 60% of 40: allowed
     findings = lint([catalog_dir(modules)], "ml-engineer", "small")
     assert [(f.code, f.where.rsplit("/", 1)[-1]) for f in findings] == [("C108", "boosting.yaml:3")]
-    assert findings[0].message == ("module 'boosting' lists 13 hours of reading in 20 hours (65%); "
+    assert findings[0].message == ("module 'boosting' lists 26 hours of reading in 40 hours (65%); "
                                    "at most 60% leaves time for the exercise")
     # The share is a setting.
     assert lint([catalog_dir(modules, {"lint": {"max_reading_share": 0.7}})], "ml-engineer", "small") == []
