@@ -513,12 +513,24 @@ _PLAIN_CELL = re.compile(r"[A-Za-z][A-Za-z0-9,.;:()'/?%-]*(?: [A-Za-z0-9,.;:()'/
 def md_cell(text: str) -> str:
     """Inline Markdown safe inside a Markdown table cell, on one line."""
     text = str(text)
-    return text if _PLAIN_CELL.fullmatch(text) else safe_inline(text, cell=True)
+    return text if _PLAIN_CELL.fullmatch(text) else _safe_cell(text)
+
+
+# Cached, as markdown_html is: a department's syllabi repeat the same titles
+# and reasons thousands of times, and parsing is the costly part.
+@lru_cache(maxsize=None)
+def _safe_cell(text: str) -> str:
+    return safe_inline(text, cell=True)
+
+
+@lru_cache(maxsize=None)
+def _safe_line(text: str) -> str:
+    return safe_inline(text)
 
 
 def md_line(text: str) -> str:
     """Inline Markdown safe in a Markdown heading or list item, on one line."""
-    return safe_inline(str(text))
+    return _safe_line(str(text))
 
 
 def md_text(text: str) -> str:

@@ -269,26 +269,29 @@ class _Person:
             if week > 2 * MAX_WEEKS:  # paths fit MAX_WEEKS alone; sessions add little, never this much
                 raise CurriculumError(f"the team schedule takes over {2 * MAX_WEEKS} weeks")
             cap = capacity
-            now = []
-            for i in sorted(pinned_at.get(week, ()), key=rank.__getitem__):
-                # A session starts only with its prerequisites finished before, and hours left for it.
-                if cap <= sum(remaining[j] for j in now) or any(end[p] == 0 or end[p] >= week
-                                                                for p in prerequisites[i]):
-                    missed.add(i)  # placed as any other module from now on
+            sessions = pinned_at.get(week)
+            if sessions:
+                now = []
+                for i in sorted(sessions, key=rank.__getitem__):
+                    # A session starts only with its prerequisites finished before, and hours left for it.
+                    if cap <= sum(remaining[j] for j in now) or any(end[p] == 0 or end[p] >= week
+                                                                    for p in prerequisites[i]):
+                        missed.add(i)  # placed as any other module from now on
+                        if i in parked:
+                            parked.remove(i)
+                            heappush(startable, (due[i], rank[i], i))
+                        continue
                     if i in parked:
                         parked.remove(i)
-                        heappush(startable, (due[i], rank[i], i))
-                    continue
-                if i in parked:
-                    parked.remove(i)
-                started[i] = True  # if still in `startable`, skipped there
-                now.append(i)
-            # This week's sessions first, then what was started, then new modules.
-            for i in now + active:
+                    started[i] = True  # if still in `startable`, skipped there
+                    now.append(i)
+                active = now + active  # this week's sessions first
+            # What was started (this week's sessions first), then new modules.
+            for i in active:
                 if cap <= 0:
                     break
                 cap = study(i, week, cap)
-            active = [i for i in now + active if remaining[i]]
+            active = [i for i in active if remaining[i]]
             while cap > 0 and startable:
                 _, _, i = heappop(startable)
                 if started[i]:
@@ -435,7 +438,7 @@ class _Team:
         # First only sessions that cost nobody a later finish, then a week
         # more at a time, up to `max_delay_weeks`, where that still brings
         # people together; then trades of short sessions for long ones.
-        for self.delay in range(self.settings.max_delay_weeks + 1):
+        for self.delay in self._delays():
             for module in self.modules:
                 self._group(module, sessions)
         for _ in range(self.TRADE_ROUNDS):
@@ -449,6 +452,13 @@ class _Team:
         grouped = sum(len(group.members) * group.person.hours[m] for group in self.classes for m in group.pins)
         late = sum(len(g.members) * (g.placed.weeks - g.solo_end) * g.person.capacity for g in self.classes)
         return result, grouped - late
+
+    def _delays(self) -> list[int]:
+        """The delays allowed in turn: a week more at a time in a small team;
+        in a large one (which groups easily, and where time counts) none,
+        then the most."""
+        most = self.settings.max_delay_weeks
+        return list(range(most + 1)) if len(self.classes) <= self.MANY_CLASSES else sorted({0, most})
 
     def _group(self, module: str, sessions: dict) -> None:
         """Sessions for the classes that take `module` alone so far, looking
@@ -477,9 +487,11 @@ class _Team:
                     left.remove(group)
                 sessions[module, week] = joining
         # Last, a session of the module further away than any reach, if the
-        # class can still join it (working on other modules until then).
+        # class can still join it (working on other modules until then): in
+        # a small team, where people are few and far between (a large one
+        # groups easily, and time counts).
         weeks = sorted(week for m, week in sessions if m == module)
-        for group in list(left):
+        for group in list(left) if len(self.classes) <= self.MANY_CLASSES else ():
             now = self._week_of(group, module)
             for week in sorted(weeks, key=lambda w: (abs(w - now), w)):
                 placed = self._try_week(group, module, week)
@@ -556,7 +568,7 @@ class _Team:
 
     def _weeks_possible(self, group: _Class, module: str, reach: tuple[int, int]) -> dict[int, _Placed]:
         """The weeks within `reach` (weeks earlier, weeks later) of where the
-        class has `module` now, or of where it has it alone, in which it could
+        class has `module` now, or (in a small team) of where it has it alone, in which it could
         take it in a session, each with how the class would then be placed.
         (Sessions pinned before may have moved a module far from its own
         week, into hours left while waiting for them.) Each week is tried
@@ -574,6 +586,7 @@ class _Team:
             rest = person.hours[module] + sum(person.hours[d] for d in person.descendants(module))
             latest = group.latest[module] = group.solo_end + 1 - _ceil_div(rest, person.capacity)
         weeks: set[int] = set()
+        # Around where it has the module alone too, in a small team (a large one groups easily, and time counts).
         for middle in {now, group.solo_weeks[module]}:
             weeks.update(range(max(1, middle - reach[0], soonest), min(middle + reach[1], latest + self.delay) + 1))
         possible = {}
