@@ -211,8 +211,21 @@ def installed_venv(tmp: Path) -> Path:
     not editable: an editable install adds an import hook to every start)."""
     venv = tmp / "venv-installed"
     run([sys.executable, "-m", "venv", str(venv)])
-    run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO)])
+    run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(clean_source(tmp))])
     return venv
+
+
+def clean_source(tmp: Path) -> Path:
+    """The repository's tracked files, as a fresh clone has them: setuptools
+    reuses a `build/` folder left in the working tree, stale files and all."""
+    source = tmp / "source"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        target = source / name
+        if (REPO / name).is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, target)
+    return source
 
 
 def bench_startup(table: Table, tmp: Path, runs: int):
