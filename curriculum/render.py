@@ -76,6 +76,11 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
                        lambda plan: {"plan": plan, "graph": diagrams.prerequisite_graph(plan)}, strip_end=True),
         path_timeline=_Memo(env, "timeline.{fmt}.j2", _schedule_key,
                             lambda plan: {"timeline": diagrams.path_timeline(plan)}, strip_end=True),
+        # A department's members share a few hundred schedules: their tables
+        # and week lists are drawn once each.
+        schedule_table=_Memo(env, "schedule_table.{fmt}.j2", _dated_schedule_key, lambda plan: {"plan": plan},
+                             strip_end=True),
+        week_list=_Memo(env, "weeks.{fmt}.j2", _weeks_key, lambda plan: {"plan": plan}, strip_end=True),
         team_timeline=diagrams.team_timeline, week_by_week=week_by_week,
         page_link=lambda name: f"{name}{md_link_suffix}",
     )
@@ -112,6 +117,14 @@ def _path_key(plan: Plan) -> tuple:
 
 def _schedule_key(plan: Plan) -> tuple:
     return tuple((step.module.id, step.week, step.end_week) for step in plan.steps)
+
+
+def _dated_schedule_key(plan: Plan) -> tuple:
+    return _schedule_key(plan), plan.profile.start
+
+
+def _weeks_key(plan: Plan) -> tuple:
+    return tuple((step.module.id, tuple(week for week, _ in step.hours_by_week)) for step in plan.steps)
 
 
 def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
