@@ -435,8 +435,8 @@ class _Team:
             group.placed = group.person.place(group.sequence, {})
         sessions: dict[tuple[str, int], list[_Class]] = {}  # (module, week) -> classes attending
         self.why: dict[tuple[_Class, str], str] = {}  # why a class studies a shareable module alone
-        # First only sessions that cost nobody a later finish, then a week
-        # more at a time, up to `max_delay_weeks`, where that still brings
+        # First only sessions that cost nobody a later finish, then longer
+        # delays up to `max_delay_weeks` (`_delays`), where that still brings
         # people together; then trades of short sessions for long ones.
         for self.delay in self._delays():
             for module in self.modules:
@@ -568,7 +568,7 @@ class _Team:
 
     def _weeks_possible(self, group: _Class, module: str, reach: tuple[int, int]) -> dict[int, _Placed]:
         """The weeks within `reach` (weeks earlier, weeks later) of where the
-        class has `module` now, or (in a small team) of where it has it alone, in which it could
+        class has `module` now, or of where it has it alone, in which it could
         take it in a session, each with how the class would then be placed.
         (Sessions pinned before may have moved a module far from its own
         week, into hours left while waiting for them.) Each week is tried
@@ -586,7 +586,6 @@ class _Team:
             rest = person.hours[module] + sum(person.hours[d] for d in person.descendants(module))
             latest = group.latest[module] = group.solo_end + 1 - _ceil_div(rest, person.capacity)
         weeks: set[int] = set()
-        # Around where it has the module alone too, in a small team (a large one groups easily, and time counts).
         for middle in {now, group.solo_weeks[module]}:
             weeks.update(range(max(1, middle - reach[0], soonest), min(middle + reach[1], latest + self.delay) + 1))
         possible = {}
