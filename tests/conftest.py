@@ -66,3 +66,24 @@ SMALL = {
                   "roles": ["ml-engineer"], "sizes": ["large"]},
     "pairing": {"stage": "team-practice", "roles": ["ml-engineer", "ml-researcher"], "sizes": ["medium"]},
 }
+
+
+def draw_modules(draw, count: int, hours, **fields) -> dict:
+    """Hypothesis: `count` random modules m0, m1, ... forming a DAG (each
+    module's prerequisites are drawn from earlier ids only), with hours drawn
+    from `hours` and each other field drawn from its strategy in `fields`."""
+    from hypothesis import strategies as st
+
+    from curriculum.model import Location, Module
+
+    modules = {}
+    for index in range(count):
+        module_id = f"m{index}"
+        modules[module_id] = Module(
+            id=module_id, title=module_id, hours=draw(st.sampled_from(hours)),
+            location=Location("x.yaml", index + 1),
+            prerequisites=tuple(draw(st.sets(st.sampled_from([f"m{i}" for i in range(index)]), max_size=3))
+                                if index else ()),
+            **{name: draw(strategy) for name, strategy in fields.items()},
+        )
+    return modules

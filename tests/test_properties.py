@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from curriculum.errors import CurriculumError
 from curriculum.graph import ancestors_of, check_graph
 from curriculum.loader import load_catalog
-from curriculum.model import LEVELS, STAGES, Catalog, Location, Module, Profile, Role, Size
+from curriculum.model import LEVELS, STAGES, Catalog, Profile, Role, Size
 from curriculum.plan import plan_path
+
+from .conftest import draw_modules
 
 ROLES = ("dev", "ops")
 SIZES = ("small", "large")
@@ -20,23 +22,13 @@ SIZES = ("small", "large")
 @st.composite
 def catalogs(draw):
     """A random DAG of modules: prerequisites are drawn from earlier ids only."""
-    count = draw(st.integers(1, 25))
-    modules = {}
-    for index in range(count):
-        module_id = f"m{index}"
-        modules[module_id] = Module(
-            id=module_id,
-            title=module_id,
-            hours=draw(st.sampled_from([0.5, 1, 2, 3.5, 8])),
-            level=draw(st.sampled_from(LEVELS)),
-            location=Location("x.yaml", index + 1),
-            prerequisites=tuple(draw(st.sets(st.sampled_from([f"m{i}" for i in range(index)]), max_size=3))
-                                if index else ()),
-            stage=draw(st.sampled_from((None, *STAGES))),
-            roles=tuple(draw(st.sets(st.sampled_from(ROLES + ("all",)), max_size=2))),
-            sizes=tuple(draw(st.sets(st.sampled_from(SIZES), max_size=2))),
-            tags=("capstone",) if draw(st.booleans()) and draw(st.booleans()) else (),
-        )
+    modules = draw_modules(
+        draw, draw(st.integers(1, 25)), [0.5, 1, 2, 3.5, 8], level=st.sampled_from(LEVELS),
+        stage=st.sampled_from((None, *STAGES)),
+        roles=st.sets(st.sampled_from(ROLES + ("all",)), max_size=2).map(tuple),
+        sizes=st.sets(st.sampled_from(SIZES), max_size=2).map(tuple),
+        tags=st.tuples(st.booleans(), st.booleans()).map(lambda pair: ("capstone",) if all(pair) else ()),
+    )
     catalog = Catalog(
         modules=modules,
         roles={r: Role(r, r) for r in ROLES},

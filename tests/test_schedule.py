@@ -8,11 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curriculum.graph import ancestors_of, check_graph
-from curriculum.model import STAGES, Catalog, Facilitation, Location, Member, Module, Profile, Role, Size, Team
+from curriculum.model import STAGES, Catalog, Facilitation, Member, Profile, Role, Size, Team
 from curriculum.pipeline import load, team_plan
 from curriculum.plan import plan_path
 from curriculum.schedule import CohortSettings
 from curriculum.teamplan import plan_team
+
+from .conftest import draw_modules
 
 SAMPLE = Path(__file__).parents[1] / "examples" / "payments-risk.yaml"
 ROLES = ("dev", "ops", "lead")
@@ -94,18 +96,11 @@ def check_team_plan(planned, catalog, graph) -> None:
 @st.composite
 def teams(draw):
     """A random catalog (a DAG) and a random team on it."""
-    count = draw(st.integers(2, 14))
-    modules = {}
-    for index in range(count):
-        module_id = f"m{index}"
-        modules[module_id] = Module(
-            id=module_id, title=module_id, hours=draw(st.sampled_from([0.5, 1, 2, 3.5, 5, 8])),
-            level="foundation", location=Location("x.yaml", index + 1),
-            prerequisites=tuple(draw(st.sets(st.sampled_from([f"m{i}" for i in range(index)]), max_size=3))
-                                if index else ()),
-            stage=draw(st.sampled_from(STAGES)),
-            roles=tuple(draw(st.sets(st.sampled_from(ROLES + ("all",)), min_size=1, max_size=2))),
-        )
+    modules = draw_modules(
+        draw, draw(st.integers(2, 14)), [0.5, 1, 2, 3.5, 5, 8], level=st.just("foundation"),
+        stage=st.sampled_from(STAGES),
+        roles=st.sets(st.sampled_from(ROLES + ("all",)), min_size=1, max_size=2).map(tuple),
+    )
     catalog = Catalog(
         modules=modules, roles={r: Role(r, r) for r in ROLES}, sizes={"medium": Size("medium", "Medium")},
         facilitation=(Facilitation("lead", 2.0, (), ("modeling",)), Facilitation("dev", 1.0)),
