@@ -87,7 +87,7 @@ def choose_path(catalog: Catalog, graph: nx.DiGraph, profile: Profile) -> Path:
     _check_length(sum(catalog.modules[m].hours for m in order), profile.hours_per_week)
     position = {module_id: index for index, module_id in enumerate(order)}
     reasons = {m: _reasons(m, targets, profile.goals, graph, position) for m in order}
-    why = {m: why_on_path(catalog, graph, m, profile, targets, position) for m in order}
+    why = {m: why_on_path(catalog, m, profile, reasons[m]) for m in order}
     left_out = _prerequisites_first(catalog, graph, (reached & assumed) - known)
     return Path(profile, tuple(order), reasons, left_out, why)
 
@@ -268,10 +268,10 @@ def _reasons(module_id, targets, goals, graph, position) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
-def why_on_path(catalog: Catalog, graph: nx.DiGraph, module_id: str, profile: Profile, targets,
-                position: Mapping[str, int]) -> str:
-    """Why `module_id` is on this path, in one or two sentences of inline
-    Markdown. A target or a goal: the module's `why_for` the role (or else
+def why_on_path(catalog: Catalog, module_id: str, profile: Profile, reasons: Sequence[Reason]) -> str:
+    """Why `module_id` is on this path (its structured `reasons`: a target, a
+    goal, the modules that need it in path order), in one or two sentences
+    of inline Markdown. A target or a goal: the module's `why_for` the role (or else
     its `why`), then its `why_for` the size; a goal says the person asked for
     it. Only a prerequisite: "Needed for <the first module on the path that
     needs it>: <that edge's `because`>" (the first dependant whose edge says
@@ -280,8 +280,9 @@ def why_on_path(catalog: Catalog, graph: nx.DiGraph, module_id: str, profile: Pr
     (or of its description, where it has no summary)."""
     module = catalog.modules[module_id]
     own = module.why_for_audience(profile.role) or module.why
-    goal = module_id in profile.goals
-    if goal or module_id in targets:
+    kinds = {reason.kind for reason in reasons}
+    goal = "goal" in kinds
+    if goal or "target" in kinds:
         parts = ["You asked for this module as a goal."] if goal else []
         size = module.why_for_audience(profile.size)
         parts += [text for text in (own, size) if text]
@@ -291,15 +292,12 @@ def why_on_path(catalog: Catalog, graph: nx.DiGraph, module_id: str, profile: Pr
                 parts.append(f"Part of every {_in_sentence(role.title)} path at a {company.title.lower()}.")
             parts.append(_first_sentence(module.summary or module.description))
         return _one_paragraph(parts)
-    dependants = sorted((s for s in graph.successors(module_id) if s in position), key=position.__getitem__)
-    if not dependants:  # not reached through the graph (cannot happen on a chosen path)
-        return _one_paragraph([own or _first_sentence(module.summary or module.description)])
-    explained = next((d for d in dependants if catalog.modules[d].because_of(module_id)), None)
+    dependants = [catalog.modules[reason.module] for reason in reasons if reason.kind == "prerequisite"]
+    explained = next((d for d in dependants if d.because_of(module_id)), None)
     if explained is not None:
-        dependant = catalog.modules[explained]
-        return _one_paragraph([f"Needed for {dependant.title}: {dependant.because_of(module_id)}"])
-    needed_for = f"Needed for {catalog.modules[dependants[0]].title}."
-    return _one_paragraph([needed_for, own or _first_sentence(module.summary or module.description)])
+        return _one_paragraph([f"Needed for {explained.title}: {explained.because_of(module_id)}"])
+    needed_for = [f"Needed for {dependants[0].title}."] if dependants else []
+    return _one_paragraph([*needed_for, own or _first_sentence(module.summary or module.description)])
 
 
 def _first_sentence(text: str) -> str:

@@ -126,7 +126,7 @@ def _text_with_links(text: str) -> str:
         url = match.group()
         while url and (url[-1] in _URL_TRAILER or (url[-1] == ")" and url.count("(") < url.count(")"))):
             url = url[:-1]
-        if "://" not in url[:-1] or not url.split("://", 1)[1]:
+        if url.endswith("://"):  # nothing left after the scheme
             continue
         out.append(_text(text[done:match.start()]))
         out.append(f"[{_text(url)}]({encode_destination(url)})")
