@@ -19,6 +19,11 @@ CSV_COLUMNS = ("name", "email", "module", "title", "week", "end_week", "start_da
 
 def assignments_csv(team_plan: TeamPlan) -> str:
     """One row per person and module, for spreadsheets and LMS import."""
+    return "".join(assignments_csv_chunks(team_plan))
+
+
+def assignments_csv_chunks(team_plan: TeamPlan) -> Iterator[str]:
+    """The same, a person's rows at a time (a department's is tens of megabytes)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -31,7 +36,10 @@ def assignments_csv(team_plan: TeamPlan) -> str:
                 step.week, step.end_week, date.isoformat() if date else "", format_hours(step.module.hours),
                 step.cohort or "",
             ])
-    return out.getvalue()
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()
 
 
 def _cell(text: str) -> str:

@@ -175,11 +175,11 @@ def team_pages(
 ) -> Iterator[tuple[str, str]]:
     """Every member's syllabus, the overview, the assignments CSV and (with a
     start date) the calendar, page by page."""
-    from .exports import assignments_csv, team_calendar
+    from .exports import assignments_csv_chunks, team_calendar
     from .render import render_team
 
-    yield from render_team(make_environment(template_dirs), team, formats)
-    yield "assignments.csv", assignments_csv(team)
+    yield from render_team(make_environment(template_dirs), team, formats, stream=True)
+    yield "assignments.csv", assignments_csv_chunks(team)
     if team.team.start is not None:
         yield "team.ics", team_calendar(team)
     else:

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -163,12 +164,14 @@ def _render_as(env: jinja2.Environment, template: str, fmt: str, **context: Any)
 
 
 def render_team(
-    env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str], exports: bool = True
-) -> Iterator[tuple[str, str]]:
+    env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str], exports: bool = True,
+    stream: bool = False,
+) -> Iterator[tuple[str, str | Iterator[str]]]:
     """Every member's syllabus, the team overview (index), and with json the
     team document, one page at a time (a department's pages need not all fit
-    in memory). The calendar and CSV come from the `exports` module; with
-    `exports` false the overview does not link them."""
+    in memory); with `stream`, the overview comes in chunks (see
+    `_render_stream`). The calendar and CSV come from the `exports` module;
+    with `exports` false the overview does not link them."""
     formats = list(formats)
     overview = _team_overview(team_plan)
     sessions = sessions_by_id(overview)
@@ -179,7 +182,11 @@ def render_team(
         if fmt == "json":
             yield "team.json", to_json(team_document(team_plan))
         else:
-            yield f"index.{fmt}", _render_as(env, "team", fmt, team=team_plan, exports=exports, **overview)
+            context = dict(team=team_plan, exports=exports, **overview)
+            if stream and fmt in ("md", "html"):
+                yield f"index.{fmt}", _render_stream(env, f"team.{fmt}.j2", **context)
+            else:
+                yield f"index.{fmt}", _render_as(env, "team", fmt, **context)
 
 
 def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
@@ -380,8 +387,34 @@ def render_index(env: jinja2.Environment, plans: Sequence[Plan], formats: Iterab
 
 
 def _render(env: jinja2.Environment, template_name: str, **context: Any) -> str:
-    try:
+    with _template_errors(template_name):
         return env.get_template(template_name).render(**context)
+
+
+STREAM_CHUNK = 1 << 16  # characters
+
+
+def _render_stream(env: jinja2.Environment, template_name: str, **context: Any) -> Iterator[str]:
+    """The page in chunks of about `STREAM_CHUNK` characters, for pages too
+    big to hold whole: a 10,000-person overview is tens of megabytes, and
+    joining Jinja's millions of small pieces at once took several times that."""
+    with _template_errors(template_name):
+        pieces: list[str] = []
+        size = 0
+        for piece in env.get_template(template_name).generate(**context):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= STREAM_CHUNK:
+                yield "".join(pieces)
+                pieces, size = [], 0
+        yield "".join(pieces)
+
+
+@contextmanager
+def _template_errors(template_name: str):
+    """Jinja's errors as user errors naming the template."""
+    try:
+        yield
     except jinja2.TemplateSyntaxError as exc:
         raise CurriculumError(f"template error: {exc.message}", exc.filename or exc.name, exc.lineno) from None
     except jinja2.TemplateNotFound as exc:

@@ -215,11 +215,17 @@ class _Person:
                     stack.append(other)
         return found
 
-    def place(self, sequence: Sequence[str], pins: Mapping[str, int]) -> _Placed:
+    def place(self, sequence: Sequence[str], pins: Mapping[str, int],
+              last_week: int | None = None, max_wait: int | None = None) -> _Placed | None:
         """The person's modules in weeks, starting modules in `sequence`
         order, each pinned module (-> week) in exactly its week; see
-        `_Placed` for what comes back. (Called thousands of times for a
-        large team: modules are numbered, the loop kept tight.)"""
+        `_Placed` for what comes back. With `last_week` and `max_wait`,
+        None as soon as a rule breaks: a pinned module misses its week, one
+        waits more than `max_wait` weeks, or the hours left cannot be done by
+        `last_week` (most placements tried for a team break one; stopping
+        there halves their cost). (Called thousands of times for a large
+        team: modules are numbered, the loop kept tight.)"""
+        strict = last_week is not None
         index, count = self.index, len(self.order)
         rank = self._rank(sequence)
         # A module needed by a pinned one must be done before that week: earliest such week first.
@@ -234,6 +240,7 @@ class _Person:
                 if week < due[a]:
                     due[a] = week
         remaining = list(self.units)
+        left = sum(remaining)
         allocations: list[list[tuple[int, int]]] = [[] for _ in range(count)]
         end = [0] * count  # week finished, 0 while not
         finished = 0
@@ -250,10 +257,11 @@ class _Person:
 
         def study(i: int, week: int, cap: int) -> int:
             """Study module `i` this week with the hours left; what is left after."""
-            nonlocal finished
+            nonlocal finished, left
             take = remaining[i] if remaining[i] < cap else cap
             allocations[i].append((week, take))
             remaining[i] -= take
+            left -= take
             if remaining[i] == 0:
                 end[i] = week
                 finished += 1
@@ -276,6 +284,8 @@ class _Person:
                     # A session starts only with its prerequisites finished before, and hours left for it.
                     if cap <= sum(remaining[j] for j in now) or any(end[p] == 0 or end[p] >= week
                                                                     for p in prerequisites[i]):
+                        if strict:
+                            return None
                         missed.add(i)  # placed as any other module from now on
                         if i in parked:
                             parked.remove(i)
@@ -306,6 +316,10 @@ class _Person:
             if cap > 0:  # hours unused: everyone with a session to come was waiting for it
                 for i in parked:
                     waits[i] = waits.get(i, 0) + 1
+                    if strict and waits[i] > max_wait:
+                        return None
+            if strict and left > capacity * (last_week - week):
+                return None
         order = self.order
         # Hours stay in units until `_hours`.
         return _Placed(order, allocations, {order[i] for i in missed}, {order[i]: n for i, n in waits.items()},
@@ -549,12 +563,7 @@ class _Team:
 
     def _check(self, group: _Class, pins: dict[str, int]) -> _Placed | None:
         """The class placed with these sessions, if that keeps the rules."""
-        settings = self.settings
-        placed = group.person.place(group.sequence, pins)
-        if (placed.missed or placed.weeks > group.solo_end + self.delay
-                or any(wait > settings.max_wait_weeks for wait in placed.waits.values())):
-            return None
-        return placed
+        return group.person.place(group.sequence, pins, group.solo_end + self.delay, self.settings.max_wait_weeks)
 
     @staticmethod
     def _pin(group: _Class, module: str, week: int, placed: _Placed) -> None:

@@ -503,3 +503,41 @@ def test_wiki_team_pages_keep_hostile_names_as_text(tmp_path, small):
     root = ET.fromstring('<page xmlns:ac="urn:ac" xmlns:ri="urn:ri">' + page + "</page>")
     cells = [[td.text or "" for td in tr.findall("td")] for tr in root.iter("tr")]
     assert {row[0]: row[5] for row in cells if row and row[0] in attendees} == attendees
+
+
+def test_streamed_overview_and_csv_are_the_whole_pages(planned, monkeypatch):
+    # The writer gets big pages in chunks; publishing targets get them whole: the same text.
+    from curriculum import render
+    from curriculum.exports import assignments_csv, assignments_csv_chunks
+    from curriculum.render import make_environment, render_team
+
+    monkeypatch.setattr(render, "STREAM_CHUNK", 4000)  # the sample's overview, in several chunks
+    env = make_environment()
+    whole = dict(render_team(env, planned, ["md", "html"]))
+    streamed = {name: page if isinstance(page, str) else list(page)
+                for name, page in render_team(env, planned, ["md", "html"], stream=True)}
+    for name in ("index.md", "index.html"):
+        chunks = streamed[name]
+        assert "".join(chunks) == whole[name]
+        assert len(chunks) > 1 and all(len(c) >= 4000 for c in chunks[:-1])
+    rows = list(assignments_csv_chunks(planned))
+    assert len(rows) > len(planned.plans) and "".join(rows) == assignments_csv(planned)
+
+
+def test_a_template_mistake_in_the_streamed_overview_loses_nothing(tmp_path, small, capsys):
+    members = [{"name": name, "role": "ml-engineer"} for name in ("Ana", "Ben", "Cy")]
+    team_file, out = write_team(tmp_path, members), tmp_path / "out"
+    assert main(["-q", "team", str(team_file), "--modules", str(small), "-o", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    # Fails after the first chunks of the overview have been written.
+    (templates / "team.md.j2").write_text(
+        '{% extends "builtin/team.md.j2" %}{% block content %}{{ "x" * 200000 }}{{ team.no_such_field }}'
+        '{% endblock %}', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["-q", "team", str(team_file), "--modules", str(small), "-o", str(out),
+                 "--templates", str(templates)]) == 1
+    err = capsys.readouterr().err
+    assert "template error in team.md.j2" in err and "no_such_field" in err and len(err.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
