@@ -491,13 +491,14 @@ class _Team:
                     self._pin(group, module, week, possible[week])
                     sessions[module, week].append(group)
                     left.remove(group)
+            # A class's possible weeks depend only on its own sessions: looked up once.
+            options = {c: self._weeks_possible(c, module, reach) for c in left}
             while left:
-                options = {c: self._weeks_possible(c, module, reach) for c in left}
                 week, joining = self._best_week(module, options)
                 if sum(len(c.members) for c in joining) < self.settings.min_size:
                     break
                 for group in joining:
-                    self._pin(group, module, week, options[group][week])
+                    self._pin(group, module, week, options.pop(group)[week])
                     left.remove(group)
                 sessions[module, week] = joining
         # Last, a session of the module further away than any reach, if the
