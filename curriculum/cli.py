@@ -116,6 +116,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="study hours per week for members who don't say (overrides the file's; default 5)")
     team.add_argument("--no-cohorts", action="store_true",
                       help="plan everyone alone, without group sessions")
+    team.add_argument("--progress", action="append", type=Path, default=[], metavar="FILE",
+                      help="progress to re-plan from: a CSV (name,email,module,status,date) or xAPI statements "
+                           "(.json); repeatable, the latest word per person and module wins")
+    team.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                      help="with --progress: the date to re-plan from (default: today)")
     catalog_options(team)
     team.add_argument("--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
                       help=f"output formats: {', '.join(FORMATS)} (default: md html)")
@@ -350,13 +355,13 @@ def _team(args) -> int:
                                   "for one person's syllabus use: curriculum path ... -o -")
         with _progress(args, "planning") as tick:
             document = team_json(args.team_file, args.modules, args.size, args.start, args.hours_per_week, tick,
-                                 not args.no_cohorts)
+                                 not args.no_cohorts, args.progress, args.as_of)
         _write_document(document)
         return 0
     with _progress(args, "planning") as tick:
         out_dir, written = team(args.team_file, args.modules, args.output and Path(args.output), formats,
-                                args.templates, args.size, args.start, args.hours_per_week, progress=tick,
-                                cohorts=not args.no_cohorts)
+                                args.templates, args.size, args.start, args.hours_per_week, tick=tick,
+                                cohorts=not args.no_cohorts, progress_files=args.progress, as_of=args.as_of)
     _report(args, written, out_dir)
     return 0
 

@@ -190,3 +190,54 @@ def _timeline(bars: list[Bar], weeks: int, week_width: float, rows: int) -> Time
     width = TIMELINE_LABEL + weeks * week_width + MARGIN
     height = 2 * MARGIN + rows * ROW + 20
     return Timeline(tuple(bars), weeks, width, height, ticks, TIMELINE_LABEL)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A burn-up chart: cumulative hours (y) by week (x), as SVG polylines."""
+
+    width: int
+    height: int
+    planned: str  # polyline points
+    done: str
+    forecast: str
+    ticks: tuple[tuple[float, int], ...]  # (x, week)
+    levels: tuple[tuple[float, int], ...]  # (y, hours)
+    as_of_x: float
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 640, 260, 48
+
+
+def burn_up_chart(rows) -> Chart:
+    """`rows` as `TeamPlan.burn_up` gives them, drawn in a fixed frame."""
+    weeks = max((row[0] for row in rows), default=1)
+    top = max((value for row in rows for value in row[1:] if value is not None), default=1.0) or 1.0
+    inner_w, inner_h = CHART_WIDTH - CHART_MARGIN - 12, CHART_HEIGHT - 36
+
+    def x(week: float) -> float:
+        return round(CHART_MARGIN + inner_w * week / weeks, 1)
+
+    def y(hours: float) -> float:
+        return round(8 + inner_h * (1 - hours / top), 1)
+
+    def line(column: int) -> str:
+        return " ".join(f"{x(row[0])},{y(row[column])}" for row in rows if row[column] is not None)
+
+    step = max(1, math.ceil(weeks / 12))
+    hours_step = _nice(top / 4)
+    as_of = next((row[0] for row in rows if row[2] is not None and row[3] is not None), weeks)
+    return Chart(
+        CHART_WIDTH, CHART_HEIGHT, line(1), line(2), line(3),
+        tuple((x(week), week) for week in range(step, weeks + 1, step)),
+        tuple((y(level), level) for level in range(0, int(top) + 1, hours_step)),
+        x(as_of),
+    )
+
+
+def _nice(value: float) -> int:
+    """A round step near `value`: 1, 2 or 5 times a power of ten."""
+    if value <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= value))

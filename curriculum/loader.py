@@ -55,6 +55,7 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     path_why: dict[tuple[str, str], tuple[str, Location]] = {}
     lint: dict[str, object] = {}
     facilitation: list[tuple[Facilitation, Location]] = []
+    options: dict[str, str] = {}  # single settings (activity_base), a later catalog's winning
     # Role id -> the line of each module id in its `assumes`, and whether the
     # catalog.yaml that says so comes with its modules (the built-in one's
     # roles apply to every catalog, its modules only when it is loaded).
@@ -63,7 +64,7 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
     for directory in settings_dirs:
         settings = directory / SETTINGS_FILE
         if settings.is_file():
-            _load_settings(settings, roles, sizes, path_why, lint, facilitation, assumes, problems,
+            _load_settings(settings, roles, sizes, path_why, lint, facilitation, assumes, options, problems,
                            directory.resolve() in loaded_dirs)
 
     modules: dict[str, Module] = {}
@@ -117,6 +118,7 @@ def read_catalog(module_dirs: Sequence[Path] | None = None) -> tuple[Catalog, li
         lint=lint,
         facilitation=tuple(rule for rule, _ in facilitation),
         replaced=dict(sorted(replaced.items())),
+        **options,
     ), problems
 
 
@@ -333,7 +335,8 @@ def _module(data: dict[str, Any], location: Location, lines: dict[tuple, int]) -
     )
 
 
-def _load_settings(path, roles, sizes, path_why, lint, facilitation, assumes, problems, own_modules=True) -> None:
+def _load_settings(path, roles, sizes, path_why, lint, facilitation, assumes, options, problems,
+                   own_modules=True) -> None:
     try:
         document = read_yaml(path)
     except CurriculumError as exc:
@@ -366,6 +369,8 @@ def _load_settings(path, roles, sizes, path_why, lint, facilitation, assumes, pr
         where = Location(str(path), document.line_of(("paths", index)))
         path_why[(item["role"], item["size"])] = (item["why"], where)
     lint.update(document.data.get("lint", {}))
+    if "activity_base" in document.data:
+        options["activity_base"] = document.data["activity_base"]
     for index, item in enumerate(document.data.get("facilitation", ())):
         rule = Facilitation(item["role"], float(item["hours_per_week"]), tuple(item.get("sizes", ())),
                             tuple(item.get("leads", ())))

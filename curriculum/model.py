@@ -139,6 +139,8 @@ class Catalog:
     facilitation: tuple[Facilitation, ...] = ()
     # Old module id -> the module that `replaces` it, in old-id order.
     replaced: dict[str, str] = field(default_factory=dict)
+    # A module's xAPI activity id is this followed by its id (`progress.activity_id`).
+    activity_base: str = "urn:curriculum:module:"
 
     def resolve(self, module_id: str) -> str:
         """The id of the module now standing for `module_id` (itself unless replaced)."""
@@ -200,6 +202,9 @@ class Step:
     # Why it is on this path for this role and size, to the reader: one or two
     # sentences of inline Markdown.
     why: str = ""
+    # From progress: "done", "tested-out", "in-progress", or "planned" (nothing reported).
+    status: str = "planned"
+    done_date: dt.date | None = None  # when done or tested out, as reported
 
     def start_date(self, start: dt.date | None) -> dt.date | None:
         return week_start(start, self.week)
@@ -217,6 +222,7 @@ class Plan:
     # Modules the role assumes known that would otherwise be on the path,
     # prerequisites first: "take it if unsure".
     assumed: tuple[Module, ...] = ()
+    activity_base: str = "urn:curriculum:module:"  # the catalog's: a module's xAPI activity id starts so
 
     @cached_property
     def titles(self) -> dict[str, str]:
@@ -275,6 +281,7 @@ class Team:
     source: str = ""
     # How group sessions are formed; None plans everyone alone (--no-cohorts).
     cohorts: CohortSettings | None = CohortSettings()
+    target_date: dt.date | None = None  # when everyone should have finished, if the file says
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +307,20 @@ class MemberSchedule:
     facilitation_hours_per_week: float
     facilitates: tuple[str, ...]  # session ids
     weekly_hours: tuple[tuple[int, float, float], ...]  # (week, study hours, facilitation hours)
+
+
+@dataclass(frozen=True)
+class MemberProgress:
+    """Where a member stands on the as-of date, against the baseline plan."""
+
+    done_hours: float  # of the modules on their path done or tested out
+    planned_done_hours: float  # what the baseline had planned by the as-of date
+    status: str  # "ahead", "on track" or "behind"
+    weeks_behind: int  # whole weeks of study hours behind the baseline (0 unless behind)
+    forecast_end_date: dt.date  # the last day of the re-planned schedule
+    baseline_end_date: dt.date
+    at_risk: bool  # the forecast misses the team's target date, or the baseline's end by over 4 weeks
+    extra: tuple[str, ...] = ()  # module ids done that are not on their path
 
 
 @dataclass(frozen=True)
@@ -337,6 +358,16 @@ class TeamPlan:
     members: dict[str, MemberSchedule] = field(default_factory=dict, compare=False)  # by member name
     # Shareable modules some members study alone: (module id, member names, why)
     alone: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    # Re-planned from progress: the as-of date, each member's standing (by
+    # name), and what moved against the baseline: (member, module id, week
+    # before, week now), by member then module.
+    as_of: dt.date | None = None
+    progress: dict[str, MemberProgress] = field(default_factory=dict, compare=False)
+    moved: tuple[tuple[str, str, int, int], ...] = ()
+    # The team's learner hours by week, cumulative: (week, planned in the
+    # baseline, done (up to the as-of week, else None), forecast (from the
+    # as-of week on, else None)).
+    burn_up: tuple[tuple[int, float, float | None, float | None], ...] = ()
 
     @property
     def total_hours(self) -> float:

@@ -155,17 +155,26 @@ def team_plan(
     size: str | None = None,
     start: dt.date | None = None,
     hours_per_week: float | None = None,
-    progress=None,
+    tick=None,
     cohorts: bool = True,
+    progress_files: Sequence[Path] = (),
+    as_of: dt.date | None = None,
 ) -> tuple[LoadedCatalog, TeamPlan]:
-    """Read and plan a team; without `cohorts`, everyone is planned alone."""
+    """Read and plan a team; without `cohorts`, everyone is planned alone.
+    With `progress_files`, re-planned from what they report up to `as_of`
+    (default: today)."""
     from .team import read_team
     from .teamplan import plan_team
 
     loaded = load(module_dirs)
     team = read_team(team_file, loaded.catalog, size, start, hours_per_week, cohorts)
+    progress = None
+    if progress_files:
+        from .progress import read_progress
+
+        progress = read_progress(progress_files, team, loaded.catalog, as_of or dt.date.today())
     with _gc_paused():
-        planned = plan_team(loaded.catalog, loaded.graph, team, progress)
+        planned = plan_team(loaded.catalog, loaded.graph, team, tick, progress)
     gc.freeze()
     return loaded, planned
 
@@ -201,12 +210,15 @@ def team(
     size: str | None = None,
     start: dt.date | None = None,
     hours_per_week: float | None = None,
-    progress=None,
+    tick=None,
     cohorts: bool = True,
+    progress_files: Sequence[Path] = (),
+    as_of: dt.date | None = None,
 ) -> tuple[Path, list[str]]:
     """Plan and write a whole team: a full rebuild of its output folder.
     Returns the folder and the files written."""
-    loaded, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress, cohorts)
+    loaded, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, tick, cohorts, progress_files,
+                                as_of)
     pages = team_pages(planned, formats, template_dirs)
     out_dir = out_dir or default_team_output(planned)
     return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
@@ -218,13 +230,16 @@ def team_json(
     size: str | None = None,
     start: dt.date | None = None,
     hours_per_week: float | None = None,
-    progress=None,
+    tick=None,
     cohorts: bool = True,
+    progress_files: Sequence[Path] = (),
+    as_of: dt.date | None = None,
 ) -> str:
     """The team plan as the JSON document `team` writes as team.json."""
     from .render import team_document, to_json
 
-    _, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, progress, cohorts)
+    _, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, tick, cohorts, progress_files,
+                           as_of)
     return to_json(team_document(planned))
 
 

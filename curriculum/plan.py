@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import math
 import re
@@ -115,11 +116,13 @@ def make_plan(
     cohorts: Mapping[str, str] | None = None,
     solo_weeks: Mapping[str, int] | None = None,
     notes: Mapping[str, str] | None = None,
+    statuses: Mapping[str, tuple[str, dt.date]] | None = None,
 ) -> Plan:
     """The syllabus for `path` as placed in weeks: steps in the order they
     start (learning order among modules starting in the same week). In a
     team plan, `cohorts` names each module's group session, `solo_weeks`
-    gives the week it would start alone and `notes` says why it moved."""
+    gives the week it would start alone, `notes` says why it moved and
+    `statuses` what progress says of it (status, date)."""
     profile = path.profile
     position = {module_id: index for index, module_id in enumerate(path.order)}
     placed = sorted(placements, key=lambda p: (p.week, position[p.module]))
@@ -134,6 +137,7 @@ def make_plan(
             solo_week=(solo_weeks or {}).get(placement.module, placement.week),
             note=(notes or {}).get(placement.module, ""),
             why=path.why.get(placement.module, ""),
+            **_status((statuses or {}).get(placement.module)),
         ))
         elapsed += module.hours
     return Plan(
@@ -145,7 +149,15 @@ def make_plan(
         total_hours=_round(elapsed),
         weeks=max((step.end_week for step in steps), default=0),
         assumed=tuple(catalog.modules[m] for m in path.assumed),
+        activity_base=catalog.activity_base,
     )
+
+
+def _status(reported: tuple[str, dt.date] | None) -> dict:
+    if reported is None:
+        return {}
+    status, date = reported
+    return {"status": status, "done_date": date if status in ("done", "tested-out") else None}
 
 
 def _check_length(hours: float, hours_per_week: float) -> None:

@@ -26,7 +26,7 @@ from . import diagrams, resources
 from .cache import bytecode_cache
 from .errors import CurriculumError
 from .model import (
-    LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, Plan, Reason, ScheduleSummary, TeamPlan,
+    LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, MemberProgress, Plan, Reason, ScheduleSummary, TeamPlan,
     readiness_gaps, week_start,
 )
 from .schedule import CohortSettings
@@ -214,7 +214,28 @@ def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
              for module, names, why in team_plan.alone]
     return {"columns": columns, "cells": cells, "readiness_gaps": readiness_gaps(team_plan.team),
             "questions": READINESS_QUESTIONS, "figures": _figures(team_plan),
-            "sessions": [_session(c) for c in team_plan.cohorts], "people": people, "alone": alone}
+            "sessions": [_session(c) for c in team_plan.cohorts], "people": people, "alone": alone,
+            "progress": _progress_overview(team_plan)}
+
+
+MOVED_SHOWN = 200  # an overview lists this many moves; team.json has them all
+
+
+def _progress_overview(team_plan: TeamPlan) -> dict[str, Any] | None:
+    """Where the team stands on the as-of date: people at risk or behind
+    first, the burn-up chart, and what moved since the baseline."""
+    if team_plan.as_of is None:
+        return None
+    order = {"behind": 0, "on track": 1, "ahead": 2}
+    people = sorted(((member, team_plan.progress[member.name]) for member, _ in team_plan.plans),
+                    key=lambda item: (not item[1].at_risk, order[item[1].status], -item[1].weeks_behind,
+                                      item[0].name))
+    titles = {step.module.id: step.module.title for _, plan in team_plan.plans for step in plan.steps}
+    moved = [{"member": name, "title": titles[module], "before": before, "now": now}
+             for name, module, before, now in team_plan.moved[:MOVED_SHOWN]]
+    return {"as_of": team_plan.as_of, "people": people, "moved": moved, "moved_count": len(team_plan.moved),
+            "behind": sum(p.status == "behind" for _, p in people), "at_risk": sum(p.at_risk for _, p in people),
+            "burn_up": team_plan.burn_up, "chart": diagrams.burn_up_chart(team_plan.burn_up)}
 
 
 def _span(first: int, last: int) -> str:
@@ -281,10 +302,12 @@ def member_view(
     schedule = team_plan.members[member.name]
     changes = [{"step": step, "session": sessions.get(step.cohort)} for step in plan.steps if step.note]
     leads = [sessions[session] for session in schedule.facilitates]
-    if not changes and not leads and not schedule.delay_weeks:
+    progress = team_plan.progress.get(member.name)
+    if not changes and not leads and not schedule.delay_weeks and progress is None:
         return None
     return {"weeks": plan.weeks, "solo_weeks": schedule.solo_weeks, "delay": _delay_text(schedule.delay_weeks),
-            "facilitation_hours_per_week": schedule.facilitation_hours_per_week, "changes": changes, "leads": leads}
+            "facilitation_hours_per_week": schedule.facilitation_hours_per_week, "changes": changes, "leads": leads,
+            "progress": progress, "as_of": team_plan.as_of}
 
 
 def _delay_text(weeks: int) -> str:
@@ -305,7 +328,9 @@ def team_document(team_plan: TeamPlan) -> dict[str, Any]:
             "start": _iso(team.start),
             "readiness": team.readiness,
             "cohorts": _settings_document(team.cohorts),
+            "target_date": _iso(team.target_date),
         },
+        "as_of": _iso(team_plan.as_of),
         "schedule": _summary_document(team_plan.schedule),
         "members": [
             {"name": member.name, "email": member.email or None, "file": team_plan.slugs[member.name],
@@ -319,6 +344,8 @@ def team_document(team_plan: TeamPlan) -> dict[str, Any]:
             for c in team_plan.cohorts
         ],
         "alone": [{"module": module, "members": list(names), "why": why} for module, names, why in team_plan.alone],
+        "moved": [{"member": name, "module": module, "from_week": before, "to_week": now}
+                  for name, module, before, now in team_plan.moved],
         "advice": [{"code": a.code, "message": a.message} for a in team_plan.advice],
         "total_hours": _number(team_plan.total_hours),
         "weeks": team_plan.weeks,
@@ -356,6 +383,22 @@ def _member_document(team_plan: TeamPlan, member: Member) -> dict[str, Any]:
         "facilitates": list(schedule.facilitates),
         "weekly_hours": [{"week": week, "study": _number(study), "facilitation": _number(facilitation)}
                          for week, study, facilitation in schedule.weekly_hours],
+        "progress": _progress_document(team_plan.progress.get(member.name)),
+    }
+
+
+def _progress_document(progress: MemberProgress | None) -> dict[str, Any] | None:
+    if progress is None:
+        return None
+    return {
+        "done_hours": _number(progress.done_hours),
+        "planned_done_hours": _number(progress.planned_done_hours),
+        "status": progress.status,
+        "weeks_behind": progress.weeks_behind,
+        "forecast_end_date": progress.forecast_end_date.isoformat(),
+        "baseline_end_date": progress.baseline_end_date.isoformat(),
+        "at_risk": progress.at_risk,
+        "extra": list(progress.extra),
     }
 
 
@@ -459,6 +502,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "milestone": step.module.is_milestone,
                 "reasons": [_reason_document(r) for r in step.reasons],
                 "why": step.why,
+                "activity_id": plan.activity_base + step.module.id,
+                "status": step.status,
+                "done_date": _iso(step.done_date),
                 "summary": step.module.summary,
                 "outcomes": list(step.module.outcomes),
                 "resources": [

@@ -61,6 +61,7 @@ def read_team(
         readiness=team.readiness,
         source=team.source,
         cohorts=team.cohorts if cohorts else None,
+        target_date=team.target_date,
     )
     problems += _check(team, catalog)
     raise_if_any(problems)
@@ -81,18 +82,20 @@ def _resolve_replaced(team: Team, catalog: Catalog) -> Team:
 def _read_yaml(path: Path, default_hours: float | None) -> Team:
     document = read_yaml(path, MAX_TEAM_BYTES, MAX_TEAM_NODES)
     data = document.data
-    if isinstance(data, dict) and isinstance(data.get("start"), dt.date):
-        data = {**data, "start": data["start"].isoformat()}
+    dates = {"start": None, "target_date": None}
+    if isinstance(data, dict):  # YAML reads an unquoted date as a date; the schema checks text
+        data = {**data, **{k: data[k].isoformat() for k in dates if isinstance(data.get(k), dt.date)}}
     problems = [
         CurriculumError(message, path, document.line_of(tuple(where)))
         for where, message in schema_errors(data, "team")
     ]
-    start = None
-    if isinstance(data, dict) and isinstance(data.get("start"), str):
-        try:
-            start = parse_date(data["start"])
-        except ValueError as exc:
-            problems.append(CurriculumError(f"'start': {exc}", path, document.line_of(("start",))))
+    for key in dates:
+        if isinstance(data, dict) and isinstance(data.get(key), str):
+            try:
+                dates[key] = parse_date(data[key])
+            except ValueError as exc:
+                problems.append(CurriculumError(f"'{key}': {exc}", path, document.line_of((key,))))
+    start = dates["start"]
     raise_if_any(problems)
     default_hours = default_hours or float(data.get("hours_per_week", DEFAULT_HOURS_PER_WEEK))
     members = []
@@ -129,6 +132,7 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
         readiness=None if readiness is None else {k: v in _YES for k, v in readiness.items()},
         source=str(path),
         cohorts=settings,
+        target_date=dates["target_date"],
     )
 
 

@@ -26,11 +26,33 @@ def plan_team(
     catalog: Catalog,
     graph: nx.DiGraph,
     team: Team,
-    progress: Callable[[int, int], None] | None = None,
+    tick: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
+    baseline: Baseline | None = None,
 ) -> TeamPlan:
     """Choose every member's path, then schedule the whole team at once:
     shared modules in group sessions led by members where someone can.
-    `progress(done, total)` is called after each member's path is chosen."""
+    `tick(done, total)` is called after each member's path is chosen. With
+    `progress`, what is done stays where it happened and the rest is
+    scheduled again from the as-of week (see `replan`), against `baseline`
+    (by default, the plan without progress)."""
+    paths, gaps, framing = _choose_paths(catalog, graph, team, tick)
+    modules = sorted({m for _, path in paths for m in path.order})
+    hours, prerequisites = module_hours(catalog, modules), prerequisites_of(graph, modules)
+    learners = [Learner(member.name, path.order, member.hours_per_week) for member, path in paths]
+    solo = schedule(learners, hours, prerequisites)
+    placed = schedule(learners, hours, prerequisites, team.cohorts, solo.placements) if team.cohorts else solo
+    planned = _assemble(catalog, graph, team, paths, solo, placed, gaps, framing)
+    if progress is None:
+        return planned
+    from .replan import replan
+
+    return replan(catalog, graph, team, paths, solo, planned, progress, baseline,
+                  lambda placed, past, statuses: _assemble(catalog, graph, team, paths, solo, placed, gaps,
+                                                           framing, past, statuses))
+
+
+def _choose_paths(catalog: Catalog, graph: nx.DiGraph, team: Team, tick):
     settings = LintSettings.from_catalog(catalog)
     gaps = readiness_gaps(team)
     framing = settings.readiness_module if settings.readiness_module in catalog.modules else None
@@ -49,16 +71,19 @@ def plan_team(
             paths.append((member, chosen[profile]))
         except ScheduleTooLong as exc:
             too_long.append(CurriculumError(f"{member.name}: {exc.message}", team.source, member.line))
-        if progress:
-            progress(done, len(team.members))
+        if tick:
+            tick(done, len(team.members))
     raise_if_any(too_long)
+    return paths, gaps, framing
 
-    modules = sorted({m for _, path in paths for m in path.order})
-    hours, prerequisites = module_hours(catalog, modules), prerequisites_of(graph, modules)
-    learners = [Learner(member.name, path.order, member.hours_per_week) for member, path in paths]
-    solo = schedule(learners, hours, prerequisites)
-    placed = schedule(learners, hours, prerequisites, team.cohorts, solo.placements) if team.cohorts else solo
-    cohorts = _sessions(catalog, graph, team, paths, placed)
+
+def _assemble(catalog, graph, team, paths, solo, placed, gaps, framing, past=(), statuses=None) -> TeamPlan:
+    """The team plan from the schedule: sessions with facilitators, each
+    member's syllabus, figures and advice. `past`: sessions already held,
+    kept as they were (the first of `placed.sessions`); `statuses`: member
+    name -> module -> (status, date) of what progress says."""
+    settings = LintSettings.from_catalog(catalog)
+    cohorts = _sessions(catalog, graph, team, paths, placed, past)
     by_name = {c.id: c for c in cohorts}
     session_ids = [c.id for c in cohorts]
 
@@ -68,9 +93,11 @@ def plan_team(
         solo_weeks = {p.module: p.week for p in solo.placements[member.name]}
         mine = placed.placements[member.name]
         member_cohorts = {p.module: session_ids[p.session] for p in mine if p.session is not None}
+        reported = (statuses or {}).get(member.name, {})
         notes = {m: shared.setdefault(note, note)  # many people get the very same note: keep one
-                 for m, note in _notes(mine, solo_weeks, member_cohorts, by_name, placed.alone, member.name).items()}
-        plans.append((member, make_plan(catalog, path, mine, member_cohorts, solo_weeks, notes)))
+                 for m, note in _notes(mine, solo_weeks, member_cohorts, by_name, placed.alone, member.name).items()
+                 if reported.get(m, ("",))[0] not in ("done", "tested-out")}  # history needs no excuse
+        plans.append((member, make_plan(catalog, path, mine, member_cohorts, solo_weeks, notes, reported)))
     members = _member_schedules(catalog, team, plans, solo, cohorts)
     summary = _summary(catalog, team, paths, plans, cohorts, members, placed)
     advice = _advice(team, plans, cohorts, settings, gaps, framing)
@@ -79,16 +106,21 @@ def plan_team(
                     summary, members, _alone(placed.alone, paths))
 
 
-def _sessions(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, placed) -> list[Cohort]:
+def _sessions(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, placed, past=()) -> list[Cohort]:
     """The schedule's sessions as cohorts: numbered per module in the order
-    they run, each led by a member who can (see `_facilitators`)."""
+    they run, each led by a member who can (see `_facilitators`). The first
+    `len(past)` sessions were held already: kept as they were, with the
+    numbers of new ones going on after theirs."""
     ends: dict[tuple[str, str], int] = {}
     for member, _ in paths:
         for placement in placed.placements[member.name]:
             ends[member.name, placement.module] = placement.end_week
     numbers: dict[str, int] = {}
+    for cohort in past:
+        number = int(cohort.id.rsplit("-", 1)[1])
+        numbers[cohort.module.id] = max(numbers.get(cohort.module.id, 0), number)
     drafts = []
-    for session in placed.sessions:
+    for session in placed.sessions[len(past):]:
         numbers[session.module] = numbers.get(session.module, 0) + 1
         module = catalog.modules[session.module]
         contact = min(team.cohorts.session_hours, module.hours)
@@ -97,11 +129,12 @@ def _sessions(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, placed) ->
             end_week=max(ends[name, session.module] for name in session.attendees), hours=contact,
             attendees=session.attendees,
         ))
-    leaders = _facilitators(catalog, graph, team, paths, drafts, ends)
-    return [dataclasses.replace(c, facilitator=leader) for c, leader in zip(drafts, leaders)]
+    leaders = _facilitators(catalog, graph, team, paths, drafts, ends, past)
+    return [*past, *(dataclasses.replace(c, facilitator=leader) for c, leader in zip(drafts, leaders))]
 
 
-def _facilitators(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, cohorts: list[Cohort], ends) -> list:
+def _facilitators(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, cohorts: list[Cohort], ends,
+                  past=()) -> list:
     """For each session in the order they run: a member who knows its module
     (through `knows`) or finished it in an earlier week, is not attending,
     and has facilitation hours left that week; first those whose role leads
@@ -130,6 +163,10 @@ def _facilitators(catalog: Catalog, graph: nx.DiGraph, team: Team, paths, cohort
     admitted = dict.fromkeys(arriving, 0)
     used: dict[tuple[str, int], float] = {}
     led: dict[str, float] = {}
+    for cohort in past:  # what facilitators led already counts
+        if cohort.facilitator in budget:
+            used[cohort.facilitator, cohort.week] = used.get((cohort.facilitator, cohort.week), 0.0) + cohort.hours
+            led[cohort.facilitator] = led.get(cohort.facilitator, 0.0) + cohort.hours
     leaders: list[str | None] = [None] * len(cohorts)
     for index in sorted(range(len(cohorts)), key=lambda i: (cohorts[i].week, cohorts[i].id)):
         cohort = cohorts[index]
