@@ -64,6 +64,9 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
     )
     emails = {member.name: member.email for member, _ in team_plan.plans}
     leaders = {cohort.id: cohort.facilitator for cohort in team_plan.cohorts}
+    # A re-planned event carries the as-of week as its SEQUENCE: higher than
+    # any earlier plan's, so calendar apps move it instead of adding another.
+    revision = 0 if team_plan.as_of is None else max(1, (team_plan.as_of - team.start).days // 7 + 1)
     for member, plan in team_plan.plans:
         for step in plan.steps:
             session = ""
@@ -72,6 +75,7 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
                 session = f" Group session {step.cohort} in week {step.week}, led by {leader}."
             yield _event(
                 uid=_uid(team.name, member.name, step.module.id),
+                sequence=revision if (member.name, step.module.id) in team_plan.changed else 0,
                 stamp=stamp,
                 summary=f"{member.name}: {step.module.title}",
                 first=week_start(team.start, step.week),
@@ -95,6 +99,7 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
             description.append(f"Not invited (no email address): {', '.join(unreachable)}.")
         yield _event(
             uid=_uid(team.name, "session", cohort.id),
+            sequence=revision if ("session", cohort.id) in team_plan.changed else 0,
             stamp=stamp,
             summary=f"Group session: {cohort.module.title} ({format_hours(cohort.hours)} contact hours)",
             first=week_start(team.start, cohort.week),
@@ -106,11 +111,12 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
     yield _lines("END:VCALENDAR")
 
 
-def _event(uid: str, stamp: str, summary: str, first: dt.date, after: dt.date, description: str,
+def _event(uid: str, sequence: int, stamp: str, summary: str, first: dt.date, after: dt.date, description: str,
            attendees: list[str], organizer: str = "") -> str:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{uid}",
+        f"SEQUENCE:{sequence}",
         f"DTSTAMP:{stamp}",
         f"SUMMARY:{_text(summary)}",
         f"DTSTART;VALUE=DATE:{first:%Y%m%d}",

@@ -368,6 +368,9 @@ class TeamPlan:
     # baseline, done (up to the as-of week, else None), forecast (from the
     # as-of week on, else None)).
     burn_up: tuple[tuple[int, float, float | None, float | None], ...] = ()
+    # Calendar events whose dates or attendees differ from the baseline's:
+    # (member name, module id), or ("session", session id).
+    changed: frozenset = frozenset()
 
     @property
     def total_hours(self) -> float:

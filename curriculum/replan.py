@@ -33,7 +33,7 @@ class Baseline:
     source: str  # where it came from, for messages
     hours_by_week: dict[str, dict[int, float]]  # member name -> week -> study hours planned
     end_weeks: dict[str, int]  # member name -> last week planned
-    weeks: dict[str, dict[str, int]]  # member name -> module id -> week it starts
+    weeks: dict[str, dict[str, tuple[int, int]]]  # member name -> module id -> (first week, last week)
     sessions: tuple[Cohort, ...]
 
 
@@ -48,7 +48,7 @@ def baseline_of(planned: TeamPlan, source: str = "the plan without progress") ->
         source=source,
         hours_by_week=hours,
         end_weeks={member.name: plan.weeks for member, plan in planned.plans},
-        weeks={member.name: {s.module.id: s.week for s in plan.steps} for member, plan in planned.plans},
+        weeks={member.name: {s.module.id: (s.week, s.end_week) for s in plan.steps} for member, plan in planned.plans},
         sessions=planned.cohorts,
     )
 
@@ -102,16 +102,22 @@ def replan(
     standing = {member.name: _standing(team, member, plan, baseline, progress.as_of, as_of_week, extra[member.name])
                 for member, plan in replanned.plans}
     moved = tuple(
-        (member.name, step.module.id, before, step.week)
+        (member.name, step.module.id, before[0], step.week)
         for member, plan in replanned.plans
         for step in sorted(plan.steps, key=lambda s: s.module.id)
         if step.status == "planned"
-        and (before := baseline.weeks.get(member.name, {}).get(step.module.id)) is not None and before != step.week
+        and (before := baseline.weeks.get(member.name, {}).get(step.module.id)) is not None and before[0] != step.week
     )
+    # Calendar events whose dates differ from the baseline's: updated, not added again.
+    held = {c.id: (c.week, c.attendees) for c in baseline.sessions}
+    changed = frozenset(
+        [(member.name, step.module.id) for member, plan in replanned.plans for step in plan.steps
+         if baseline.weeks.get(member.name, {}).get(step.module.id) != (step.week, step.end_week)]
+        + [("session", c.id) for c in replanned.cohorts if held.get(c.id) != (c.week, c.attendees)])
     return TeamPlan(replanned.team, replanned.plans, replanned.cohorts, replanned.advice, replanned.slugs,
                     replanned.schedule, replanned.members, replanned.alone,
                     as_of=progress.as_of, progress=standing, moved=moved,
-                    burn_up=_burn_up(replanned, baseline, as_of_week))
+                    burn_up=_burn_up(replanned, baseline, as_of_week), changed=changed)
 
 
 def _burn_up(replanned: TeamPlan, baseline: Baseline, as_of_week: int) -> tuple:

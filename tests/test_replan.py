@@ -184,3 +184,36 @@ def test_replanning_needs_a_start_date(tmp_path):
     progress.write_text("name,email,module,status,date\nAna,,python-for-data,done,2027-01-20\n", encoding="utf-8")
     assert main(["-q", "team", str(team_file), "--size", "small", "--progress", str(progress),
                  "--as-of", "2027-03-01", "-o", str(tmp_path / "out")]) == 1
+
+
+def test_calendars_update_events_instead_of_adding_them(tmp_path):
+    from icalendar import Calendar
+
+    def events(folder: Path, *extra: str) -> dict:
+        assert main(["-q", "team", str(SAMPLE), *extra, "-o", str(folder), "--format", "json"]) == 0
+        calendar = Calendar.from_ical((folder / "team.ics").read_bytes())
+        found = {}
+        for event in calendar.walk("VEVENT"):
+            assert str(event["uid"]) not in found  # one event per person and module, or per session
+            found[str(event["uid"])] = (int(event["sequence"]), event["dtstart"].dt, event["dtend"].dt,
+                                        sorted(str(a) for a in event.get("attendee", []) or []))
+        return found
+
+    before = events(tmp_path / "before")
+    after = events(tmp_path / "after", "--progress", str(EXAMPLES / "payments-risk-progress.csv"),
+                   "--as-of", "2027-03-10")
+    assert all(sequence == 0 for sequence, *_ in before.values())
+    people = [uid for uid in after if uid in before]
+    assert len(people) > len(after) / 2  # the same person and module keep their UID
+    for uid, (sequence, *rest) in after.items():
+        if uid in before and tuple(rest) == before[uid][1:]:
+            assert sequence == 0, uid
+        else:  # moved, or new: a higher sequence, so a calendar app replaces what it has
+            assert sequence == week_of(START, dt.date(2027, 3, 10)), uid
+    # Imported over the first, as a calendar app merges by UID and SEQUENCE: no duplicates, new dates win.
+    merged = dict(before)
+    for uid, event in after.items():
+        if uid not in merged or event[0] > merged[uid][0]:
+            merged[uid] = event
+    assert len(merged) == len(before.keys() | after.keys())
+    assert all(merged[uid] == after[uid] for uid in after)
