@@ -121,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
                            "(.json); repeatable, the latest word per person and module wins")
     team.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
                       help="with --progress: the date to re-plan from (default: today)")
+    team.add_argument("--baseline", type=Path, metavar="TEAM_JSON",
+                      help="with --progress: the team.json of an earlier run to measure against "
+                           "(default: the plan without progress)")
     catalog_options(team)
     team.add_argument("--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
                       help=f"output formats: {', '.join(FORMATS)} (default: md html)")
@@ -355,13 +358,14 @@ def _team(args) -> int:
                                   "for one person's syllabus use: curriculum path ... -o -")
         with _progress(args, "planning") as tick:
             document = team_json(args.team_file, args.modules, args.size, args.start, args.hours_per_week, tick,
-                                 not args.no_cohorts, args.progress, args.as_of)
+                                 not args.no_cohorts, args.progress, args.as_of, args.baseline)
         _write_document(document)
         return 0
     with _progress(args, "planning") as tick:
         out_dir, written = team(args.team_file, args.modules, args.output and Path(args.output), formats,
                                 args.templates, args.size, args.start, args.hours_per_week, tick=tick,
-                                cohorts=not args.no_cohorts, progress_files=args.progress, as_of=args.as_of)
+                                cohorts=not args.no_cohorts, progress_files=args.progress, as_of=args.as_of,
+                                baseline=args.baseline)
     _report(args, written, out_dir)
     return 0
 

@@ -159,10 +159,12 @@ def team_plan(
     cohorts: bool = True,
     progress_files: Sequence[Path] = (),
     as_of: dt.date | None = None,
+    baseline: Path | None = None,
 ) -> tuple[LoadedCatalog, TeamPlan]:
     """Read and plan a team; without `cohorts`, everyone is planned alone.
     With `progress_files`, re-planned from what they report up to `as_of`
-    (default: today)."""
+    (default: today), against the `team.json` in `baseline` (default: the
+    plan without progress)."""
     from .team import read_team
     from .teamplan import plan_team
 
@@ -174,7 +176,7 @@ def team_plan(
 
         progress = read_progress(progress_files, team, loaded.catalog, as_of or dt.date.today())
     with _gc_paused():
-        planned = plan_team(loaded.catalog, loaded.graph, team, tick, progress)
+        planned = plan_team(loaded.catalog, loaded.graph, team, tick, progress, baseline)
     gc.freeze()
     return loaded, planned
 
@@ -214,11 +216,12 @@ def team(
     cohorts: bool = True,
     progress_files: Sequence[Path] = (),
     as_of: dt.date | None = None,
+    baseline: Path | None = None,
 ) -> tuple[Path, list[str]]:
     """Plan and write a whole team: a full rebuild of its output folder.
     Returns the folder and the files written."""
     loaded, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, tick, cohorts, progress_files,
-                                as_of)
+                                as_of, baseline)
     pages = team_pages(planned, formats, template_dirs)
     out_dir = out_dir or default_team_output(planned)
     return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
@@ -234,12 +237,13 @@ def team_json(
     cohorts: bool = True,
     progress_files: Sequence[Path] = (),
     as_of: dt.date | None = None,
+    baseline: Path | None = None,
 ) -> str:
     """The team plan as the JSON document `team` writes as team.json."""
     from .render import team_document, to_json
 
     _, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, tick, cohorts, progress_files,
-                           as_of)
+                           as_of, baseline)
     return to_json(team_document(planned))
 
 

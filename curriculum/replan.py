@@ -12,16 +12,21 @@ in the record as they were, and sessions for what remains are formed again.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import networkx as nx
 
 from .errors import CurriculumError
+from .limits import MAX_HOURS_PER_WEEK, MAX_WEEKS
 from .model import Catalog, Cohort, MemberProgress, Team, TeamPlan
 from .plan import module_hours, prerequisites_of
 from .progress import FINISHED, NOT_DONE, Progress
 from .schedule import Learner, Placement, Schedule, Session, schedule
+from .yamlread import read_text
 
 AT_RISK_WEEKS = 4  # a forecast this many weeks past the baseline's end is at risk
 
@@ -53,6 +58,110 @@ def baseline_of(planned: TeamPlan, source: str = "the plan without progress") ->
     )
 
 
+def read_baseline(path: Path, team: Team, catalog: Catalog, fallback: Baseline) -> Baseline:
+    """The baseline in a `team.json` from an earlier run; members it does not
+    have are measured against `fallback`. The file is checked as untrusted:
+    a problem names the file and the field."""
+    text = read_text(path, MAX_BASELINE_BYTES)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CurriculumError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+    except RecursionError:
+        raise CurriculumError("invalid JSON: nested too deeply", path) from None
+    reader = _Fields(path)
+    reader.check(isinstance(document, dict) and document.get("schema_version") == 1, "",
+                 "not a team.json from curriculum (schema_version 1)")
+    start = reader.date(reader.get(document, "team", dict), "start", "team.start")
+    if start != team.start:
+        raise CurriculumError(f"the baseline's week 1 starts on {start}, the team's on {team.start}: "
+                              "compare plans with the same start", path)
+    hours = dict(fallback.hours_by_week)
+    ends = dict(fallback.end_weeks)
+    weeks = dict(fallback.weeks)
+    names = {member.name for member in team.members}
+    for index, member in enumerate(reader.get(document, "members", list)):
+        where = f"members[{index}]"
+        name = reader.get(reader.item(member, where), "name", str, where)
+        if name not in names:
+            continue  # left the team since
+        weekly: dict[int, float] = {}
+        spans: dict[str, tuple[int, int]] = {}
+        for position, module in enumerate(reader.get(member, "modules", list, where)):
+            at = f"{where}.modules[{position}]"
+            module = reader.item(module, at)
+            module_id = catalog.resolve(reader.get(module, "id", str, at))
+            spans[module_id] = (reader.week(module, "week", at), reader.week(module, "end_week", at))
+            for slot, entry in enumerate(reader.get(module, "hours_by_week", list, at)):
+                entry = reader.item(entry, f"{at}.hours_by_week[{slot}]")
+                week = reader.week(entry, "week", f"{at}.hours_by_week[{slot}]")
+                weekly[week] = weekly.get(week, 0.0) + reader.hours(entry, "hours", f"{at}.hours_by_week[{slot}]")
+        hours[name], weeks[name] = weekly, spans
+        ends[name] = max((last for _, last in spans.values()), default=0)
+    sessions = []
+    for index, cohort in enumerate(reader.get(document, "cohorts", list)):
+        at = f"cohorts[{index}]"
+        cohort = reader.item(cohort, at)
+        module_id = catalog.resolve(reader.get(cohort, "module", str, at))
+        session_id = reader.get(cohort, "id", str, at)
+        reader.check(module_id in catalog.modules, at, f"unknown module '{module_id}'")
+        reader.check(bool(_SESSION_ID.fullmatch(session_id)), at, f"'id' {session_id[:60]!r} is not a session id")
+        attendees = reader.get(cohort, "attendees", list, at)
+        reader.check(all(isinstance(a, str) for a in attendees), at, "'attendees' must be names")
+        facilitator = cohort.get("facilitator")
+        reader.check(facilitator is None or isinstance(facilitator, str), at, "'facilitator' must be a name or null")
+        sessions.append(Cohort(session_id, catalog.modules[module_id], reader.week(cohort, "week", at),
+                               reader.week(cohort, "end_week", at), reader.hours(cohort, "hours", at),
+                               tuple(attendees), facilitator))
+    return Baseline(str(path), hours, ends, weeks, tuple(sessions))
+
+
+MAX_BASELINE_BYTES = 512 * 1024 * 1024  # a 10,000-person team.json is about 200 MB
+_SESSION_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*-[0-9]+")
+
+
+class _Fields:
+    """Typed reads from untrusted JSON; a problem names the field (a file
+    written by curriculum has none: the first one found is reported)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def check(self, ok: bool, where: str, message: str) -> None:
+        if not ok:
+            raise CurriculumError(f"{where}: {message}" if where else message, self.path)
+
+    def item(self, value, where: str) -> dict:
+        self.check(isinstance(value, dict), where, "expected an object")
+        return value
+
+    def get(self, mapping: dict, key: str, kind: type, where: str = ""):
+        value = mapping.get(key)
+        name = f"{where}.{key}" if where else key
+        self.check(isinstance(value, kind) and not isinstance(value, bool), name,
+                   f"expected {'a list' if kind is list else 'an object' if kind is dict else 'text'}")
+        return value
+
+    def week(self, mapping: dict, key: str, where: str) -> int:
+        value = mapping.get(key)
+        self.check(type(value) is int and 1 <= value <= 2 * MAX_WEEKS, f"{where}.{key}",
+                   f"expected a week from 1 to {2 * MAX_WEEKS}")
+        return value
+
+    def hours(self, mapping: dict, key: str, where: str) -> float:
+        value = mapping.get(key)
+        self.check(type(value) in (int, float) and 0 <= value <= MAX_HOURS_PER_WEEK * 2 * MAX_WEEKS,
+                   f"{where}.{key}", "expected a number of hours")
+        return float(value)
+
+    def date(self, mapping: dict, key: str, where: str) -> dt.date:
+        value = mapping.get(key)
+        try:
+            return dt.date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return self.check(False, where, "expected an ISO date")
+
+
 def week_of(start: dt.date, date: dt.date) -> int:
     """The week `date` falls in (week 1 starts on `start`); before the start, week 1."""
     return max(1, (date - start).days // 7 + 1)
@@ -66,15 +175,19 @@ def replan(
     solo: Schedule,
     planned: TeamPlan,
     progress: Progress,
-    baseline: Baseline | None,
+    baseline_file: Path | None,
     assemble: Callable[[Schedule, Sequence[Cohort], dict], TeamPlan],
 ) -> TeamPlan:
-    """The team re-planned from `progress` (see the module's docstring);
-    `assemble` makes the team plan from a schedule, as for a fresh plan."""
+    """The team re-planned from `progress` (see the module's docstring)
+    against the `team.json` in `baseline_file`, or else the plan without
+    progress (`planned`); `assemble` makes the team plan from a schedule, as
+    for a fresh plan."""
     if team.start is None:
         raise CurriculumError("re-planning from progress needs the start date of week 1 "
                               "('start' in the team file, or --start)", team.source)
-    baseline = baseline or baseline_of(planned)
+    baseline = baseline_of(planned)
+    if baseline_file is not None:
+        baseline = read_baseline(baseline_file, team, catalog, baseline)
     as_of_week = week_of(team.start, progress.as_of)
     modules = sorted({m for _, path in paths for m in path.order})
     hours, prerequisites = module_hours(catalog, modules), prerequisites_of(graph, modules)

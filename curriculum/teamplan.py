@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 from collections.abc import Callable
+from pathlib import Path
 
 import networkx as nx
 
@@ -17,6 +18,7 @@ from .model import (
     READINESS_QUESTIONS, Advice, Catalog, Cohort, Member, MemberSchedule, Plan, Profile, ScheduleSummary, Team,
     TeamPlan, readiness_gaps,
 )
+from .progress import Progress
 from .plan import ScheduleTooLong, choose_path, make_plan, module_hours, prerequisites_of
 from .schedule import CohortSettings, Learner, schedule
 from .team import member_slugs
@@ -28,14 +30,14 @@ def plan_team(
     team: Team,
     tick: Callable[[int, int], None] | None = None,
     progress: Progress | None = None,
-    baseline: Baseline | None = None,
+    baseline: Path | None = None,
 ) -> TeamPlan:
     """Choose every member's path, then schedule the whole team at once:
     shared modules in group sessions led by members where someone can.
     `tick(done, total)` is called after each member's path is chosen. With
     `progress`, what is done stays where it happened and the rest is
-    scheduled again from the as-of week (see `replan`), against `baseline`
-    (by default, the plan without progress)."""
+    scheduled again from the as-of week (see `replan`), against the
+    `team.json` in `baseline` (by default, the plan without progress)."""
     paths, gaps, framing = _choose_paths(catalog, graph, team, tick)
     modules = sorted({m for _, path in paths for m in path.order})
     hours, prerequisites = module_hours(catalog, modules), prerequisites_of(graph, modules)

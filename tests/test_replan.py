@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,47 @@ def test_calendars_update_events_instead_of_adding_them(tmp_path):
             merged[uid] = event
     assert len(merged) == len(before.keys() | after.keys())
     assert all(merged[uid] == after[uid] for uid in after)
+
+
+def test_a_baseline_team_json_is_what_the_plan_is_measured_against(tmp_path):
+    progress = ["--progress", str(EXAMPLES / "payments-risk-progress.csv")]
+
+    def run(folder: str, *extra: str) -> dict:
+        assert main(["-q", "team", str(SAMPLE), *extra, "-o", str(tmp_path / folder), "--format", "json"]) == 0
+        return json.loads((tmp_path / folder / "team.json").read_text(encoding="utf-8"))
+
+    run("first")
+    default = run("default", *progress, "--as-of", "2027-03-10")
+    # The plan without progress, given as a file, is the default baseline.
+    assert run("given", *progress, "--as-of", "2027-03-10", "--baseline", str(tmp_path / "first" / "team.json")) \
+        == default
+    # Measured against the last re-plan, a week on, with nothing new done: only what that week moved.
+    later = run("later", *progress, "--as-of", "2027-03-17", "--baseline", str(tmp_path / "default" / "team.json"))
+    before = {(m["name"], x["id"]): x["week"] for m in default["members"] for x in m["modules"]}
+    assert later["moved"] == [
+        {"member": m["name"], "module": x["id"], "from_week": before[m["name"], x["id"]], "to_week": x["week"]}
+        for m in later["members"] for x in sorted(m["modules"], key=lambda x: x["id"])
+        if x["status"] == "planned" and before[m["name"], x["id"]] != x["week"]]
+    for member in later["members"]:
+        mine = next(m for m in default["members"] if m["name"] == member["name"])
+        assert member["progress"]["baseline_end_date"] == mine["progress"]["forecast_end_date"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d.update(schema_version=7), r"team.json: not a team.json from curriculum"),
+    (lambda d: d["team"].update(start="2027-02-01"), r"the baseline's week 1 starts on 2027-02-01, the team's on 2027-01-11"),
+    (lambda d: d["members"][1]["modules"][0].update(week="3"), r"members\[1\].modules\[0\].week: expected a week"),
+    (lambda d: d["cohorts"][0].update(module="nope"), r"cohorts\[0\]: unknown module 'nope'"),
+])
+def test_a_broken_baseline_is_one_clear_error(tmp_path, capsys, change, message):
+    assert main(["-q", "team", str(SAMPLE), "-o", str(tmp_path / "first"), "--format", "json"]) == 0
+    document = json.loads((tmp_path / "first" / "team.json").read_text(encoding="utf-8"))
+    change(document)
+    baseline = tmp_path / "team.json"
+    baseline.write_text(json.dumps(document), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["-q", "team", str(SAMPLE), "--progress", str(EXAMPLES / "payments-risk-progress.csv"),
+                 "--as-of", "2027-03-10", "--baseline", str(baseline), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(message, err[0]), err
+    assert not (tmp_path / "out").exists()
