@@ -58,10 +58,10 @@ def baseline_of(planned: TeamPlan, source: str = "the plan without progress") ->
     )
 
 
-def read_baseline(path: Path, team: Team, catalog: Catalog, fallback: Baseline) -> Baseline:
-    """The baseline in a `team.json` from an earlier run; members it does not
-    have are measured against `fallback`. The file is checked as untrusted:
-    a problem names the file and the field."""
+def read_baseline(path: Path, team: Team, catalog: Catalog) -> Baseline:
+    """The baseline in a `team.json` from an earlier run, for the members
+    still on the team. The file is checked as untrusted: a problem names the
+    file and the field."""
     text = read_text(path, MAX_BASELINE_BYTES)
     try:
         document = json.loads(text)
@@ -76,9 +76,9 @@ def read_baseline(path: Path, team: Team, catalog: Catalog, fallback: Baseline) 
     if start != team.start:
         raise CurriculumError(f"the baseline's week 1 starts on {start}, the team's on {team.start}: "
                               "compare plans with the same start", path)
-    hours = dict(fallback.hours_by_week)
-    ends = dict(fallback.end_weeks)
-    weeks = dict(fallback.weeks)
+    hours: dict[str, dict[int, float]] = {}
+    ends: dict[str, int] = {}
+    weeks: dict[str, dict[str, tuple[int, int]]] = {}
     names = {member.name for member in team.members}
     for index, member in enumerate(reader.get(document, "members", list)):
         where = f"members[{index}]"
@@ -172,22 +172,24 @@ def replan(
     graph: nx.DiGraph,
     team: Team,
     paths: Sequence,
-    solo: Schedule,
-    planned: TeamPlan,
     progress: Progress,
     baseline_file: Path | None,
+    fresh: Callable[[], TeamPlan],
     assemble: Callable[[Schedule, Sequence[Cohort], dict], TeamPlan],
 ) -> TeamPlan:
     """The team re-planned from `progress` (see the module's docstring)
     against the `team.json` in `baseline_file`, or else the plan without
-    progress (`planned`); `assemble` makes the team plan from a schedule, as
-    for a fresh plan."""
+    progress (`fresh()`, made only when needed); `assemble` makes the team
+    plan from a schedule, as for a fresh plan."""
     if team.start is None:
         raise CurriculumError("re-planning from progress needs the start date of week 1 "
                               "('start' in the team file, or --start)", team.source)
-    baseline = baseline_of(planned)
-    if baseline_file is not None:
-        baseline = read_baseline(baseline_file, team, catalog, baseline)
+    baseline = None if baseline_file is None else read_baseline(baseline_file, team, catalog)
+    if baseline is None or set(baseline.end_weeks) != {member.name for member in team.members}:
+        without = baseline_of(fresh())
+        baseline = without if baseline is None else Baseline(
+            baseline.source, {**without.hours_by_week, **baseline.hours_by_week},
+            {**without.end_weeks, **baseline.end_weeks}, {**without.weeks, **baseline.weeks}, baseline.sessions)
     as_of_week = week_of(team.start, progress.as_of)
     modules = sorted({m for _, path in paths for m in path.order})
     hours, prerequisites = module_hours(catalog, modules), prerequisites_of(graph, modules)

@@ -43,13 +43,17 @@ def plan_team(
     hours, prerequisites = module_hours(catalog, modules), prerequisites_of(graph, modules)
     learners = [Learner(member.name, path.order, member.hours_per_week) for member, path in paths]
     solo = schedule(learners, hours, prerequisites)
-    placed = schedule(learners, hours, prerequisites, team.cohorts, solo.placements) if team.cohorts else solo
-    planned = _assemble(catalog, graph, team, paths, solo, placed, gaps, framing)
+
+    def fresh() -> TeamPlan:
+        placed = schedule(learners, hours, prerequisites, team.cohorts, solo.placements) if team.cohorts else solo
+        return _assemble(catalog, graph, team, paths, solo, placed, gaps, framing)
+
     if progress is None:
-        return planned
+        return fresh()
     from .replan import replan
 
-    return replan(catalog, graph, team, paths, solo, planned, progress, baseline,
+    # The plan without progress is made only if the baseline needs it.
+    return replan(catalog, graph, team, paths, progress, baseline, fresh,
                   lambda placed, past, statuses: _assemble(catalog, graph, team, paths, solo, placed, gaps,
                                                            framing, past, statuses))
 

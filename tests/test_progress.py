@@ -99,7 +99,7 @@ def test_a_csv_without_the_columns_says_which_are_missing(tmp_path, catalog):
 def test_unknown_modules_are_skipped_with_a_suggestion_and_renamed_ones_map(tmp_path, catalog, caplog):
     path = write_csv(tmp_path, "Ana Ruiz,,pyhton,done,2027-01-20", "Ben Okafor,,pyhton,done,2027-01-21",
                      "Ana Ruiz,,serving-basics,done,2027-02-01")
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="curriculum"):
         progress = read_progress([path], TEAM, catalog, AS_OF)
     assert entries(progress) == {("Ana Ruiz", "serve"): ("done", "2027-02-01")}
     assert f"{path}:2: unknown module 'pyhton' (2 times) (did you mean 'python'?): skipped" in caplog.messages
@@ -107,7 +107,7 @@ def test_unknown_modules_are_skipped_with_a_suggestion_and_renamed_ones_map(tmp_
 
 def test_progress_after_the_as_of_date_is_ignored_with_a_warning(tmp_path, catalog, caplog):
     path = write_csv(tmp_path, "Ana Ruiz,,python,done,2027-03-01", "Ana Ruiz,,cleaning,done,2027-03-02")
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="curriculum"):
         progress = read_progress([path], TEAM, catalog, AS_OF)
     assert list(progress.entries) == [("Ana Ruiz", "python")]
     assert "1 progress statement(s) dated after 2027-03-01 ignored" in caplog.messages
@@ -164,7 +164,7 @@ def test_activity_ids_follow_the_catalogs_activity_base(tmp_path, catalog_dir, c
         {**statement("completed", "x", "2027-01-20T10:00:00Z"), "object": {"id": "https://learn.example.com/m/python"}},
         statement("completed", "cleaning", "2027-01-20T10:00:00Z"),  # the default base is not this catalog's
     ]
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="curriculum"):
         progress = read_progress([write_json(tmp_path, statements)], TEAM, catalog, AS_OF)
     assert list(progress.entries) == [("Ben Okafor", "python")]
     assert any("unknown module 'urn:curriculum:module:cleaning'" in m for m in caplog.messages)
