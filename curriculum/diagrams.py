@@ -65,10 +65,26 @@ class Graph:
 def prerequisite_graph(plan: Plan) -> Graph:
     """Columns by prerequisite depth within the path; rows in path order."""
     position = {step.module.id: index for index, step in enumerate(plan.steps)}
+    modules = {step.module.id: step.module for step in plan.steps}
     depth: dict[str, int] = {}
-    for step in plan.steps:  # path order puts prerequisites first
-        inside = [p for p in step.module.prerequisites if p in position]
-        depth[step.module.id] = 1 + max((depth[p] for p in inside), default=-1)
+
+    def depth_of(module_id: str) -> int:
+        # Usually prerequisites come first; after re-planning from progress a
+        # module may have been done before one it builds on.
+        stack = [module_id]
+        while stack:
+            current = stack[-1]
+            waiting = [p for p in modules[current].prerequisites if p in modules and p not in depth]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            depth[current] = 1 + max((depth[p] for p in modules[current].prerequisites if p in modules),
+                                     default=-1)
+        return depth[module_id]
+
+    for step in plan.steps:
+        depth_of(step.module.id)
     columns: dict[int, list[str]] = {}
     for step in plan.steps:
         columns.setdefault(depth[step.module.id], []).append(step.module.id)

@@ -170,12 +170,12 @@ def team_plan(
 
     loaded = load(module_dirs)
     team = read_team(team_file, loaded.catalog, size, start, hours_per_week, cohorts)
-    progress = None
-    if progress_files:
-        from .progress import read_progress
-
-        progress = read_progress(progress_files, team, loaded.catalog, as_of or dt.date.today())
     with _gc_paused():
+        progress = None
+        if progress_files:
+            from .progress import read_progress
+
+            progress = read_progress(progress_files, team, loaded.catalog, as_of or dt.date.today())
         planned = plan_team(loaded.catalog, loaded.graph, team, tick, progress, baseline)
     gc.freeze()
     return loaded, planned

@@ -65,9 +65,12 @@ class Progress:
     as_of: dt.date
     entries: dict[tuple[str, str], Entry]  # (member, module) -> entry, sorted
 
-    def of(self, member: str) -> dict[str, Entry]:
-        """One member's entries, by module id."""
-        return {module: entry for (name, module), entry in self.entries.items() if name == member}
+    def by_member(self) -> dict[str, dict[str, Entry]]:
+        """Member name -> module id -> entry."""
+        found: dict[str, dict[str, Entry]] = {}
+        for (name, module), entry in self.entries.items():
+            found.setdefault(name, {})[module] = entry
+        return found
 
 
 def activity_id(catalog: Catalog, module_id: str) -> str:

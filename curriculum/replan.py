@@ -197,8 +197,9 @@ def replan(
     finished: dict[str, dict[str, int]] = {}  # member -> module -> the week it was done
     extra: dict[str, tuple[str, ...]] = {}
     learners = []
+    by_member = progress.by_member()
     for member, path in paths:
-        reported = progress.of(member.name)
+        reported = by_member.get(member.name, {})
         on_path = set(path.order)
         statuses[member.name] = {m: (e.status, e.date) for m, e in reported.items()
                                  if m in on_path and e.status != NOT_DONE}

@@ -1,11 +1,11 @@
 """Benchmarks for `curriculum`: start-up, a department build against MkDocs,
-and growth with catalog and team size.
+re-planning it from progress, and growth with catalog and team size.
 
 Run from the repository root with the project's venv:
 
     .venv/bin/python tests/benchmarks/bench.py            # full run (10+ minutes)
     .venv/bin/python tests/benchmarks/bench.py --quick    # smoke run (about a minute)
-    .venv/bin/python tests/benchmarks/bench.py --only startup|build|growth|schedule
+    .venv/bin/python tests/benchmarks/bench.py --only startup|build|progress|growth|schedule
 
 Inputs (team files, synthetic catalogs) are generated from a fixed seed into a
 temporary folder. Every figure is measured side by side with its baseline in
@@ -140,11 +140,13 @@ def team_members(people: int, seed: int = SEED) -> list[tuple[str, str, list[str
     return members
 
 
-def write_team(path: Path, people: int) -> Path:
+def write_team(path: Path, people: int, emails: bool = False) -> Path:
     """A YAML team file, company size medium, starting 2027-01-11."""
     lines = [f"team: Department {people}", "company_size: medium", "start: 2027-01-11", "hours_per_week: 5", "members:"]
-    for name, role, known, hours in team_members(people):
+    for index, (name, role, known, hours) in enumerate(team_members(people)):
         lines += [f"  - name: {name}", f"    role: {role}"]
+        if emails:
+            lines.append(f"    email: p{index:05d}@example.com")
         if known:
             lines.append(f"    knows: [{', '.join(known)}]")
         lines.append(f"    hours_per_week: {hours}")
@@ -275,11 +277,110 @@ def bench_build(table: Table, tmp: Path, people: int):
         shutil.copy2(page, site / "docs" / page.name)
     (site / "mkdocs.yml").write_text(f"site_name: Department of {people}\n", encoding="utf-8")
     docs_time = run([str(mkdocs), "build", "-q", "-d", str(site / "site")], cwd=site)
+    MKDOCS_SECONDS[people] = docs_time
     ratio = tool_time / docs_time
     print(f"   curriculum team {secs(tool_time)}, {version} {secs(docs_time)}", flush=True)
     table.add(f"department build: {people:,}-person team, md + html", secs(tool_time),
               f"{secs(docs_time)} (`mkdocs build` of the {people:,} .md syllabi; {version})",
               ratio, "<= 0.1", ratio <= 0.1)
+
+
+MKDOCS_SECONDS: dict[int, float] = {}  # people -> what `mkdocs build` of their syllabi took, once measured
+
+
+# ---------------------------------------------------------------- 2b. progress
+
+PROGRESS_AS_OF = dt.date(2027, 5, 31)  # week 21 of a team starting 2027-01-11
+PROGRESS_START = dt.date(2027, 1, 11)
+
+
+def write_progress(document: dict, folder: Path, rows: int, statements: int) -> tuple[Path, Path]:
+    """Progress as an LMS and an LRS would export it for the team in
+    `document` (its team.json) by PROGRESS_AS_OF: a CSV with each module's
+    history (in progress, then done) and xAPI statements (launched,
+    progressed ..., completed), people running from a few weeks behind to a
+    week ahead, cut to `rows` and `statements`."""
+    rng = random.Random(SEED)
+    history: list[tuple] = []  # (member, email, module, status, date)
+    for member in document["members"]:
+        lag = rng.choice([-1, 0, 0, 0, 1, 2, 4])
+        for module in member["modules"]:
+            began = PROGRESS_START + dt.timedelta(weeks=module["week"] - 1 + lag, days=rng.randint(0, 4))
+            ended = PROGRESS_START + dt.timedelta(weeks=module["end_week"] - 1 + lag, days=rng.randint(0, 6))
+            if began > PROGRESS_AS_OF:
+                break
+            history.append((member, module["id"], "in-progress", began))
+            if ended <= PROGRESS_AS_OF:
+                history.append((member, module["id"], "done", ended))
+    csv_path = folder / "progress.csv"
+    lines = ["name,email,module,status,date"]
+    lines += [f"{m['name']},{m['email']},{module},{status},{date.isoformat()}"
+              for m, module, status, date in (history * (rows // len(history) + 1))[:rows]]
+    csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    verbs = {"in-progress": ["launched", "progressed", "progressed", "progressed"], "done": ["completed"]}
+    found = []
+    for m, module, status, date in history:
+        for verb in verbs[status]:
+            found.append({"actor": {"objectType": "Agent", "name": m["name"], "mbox": f"mailto:{m['email']}"},
+                          "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
+                          "object": {"objectType": "Activity", "id": f"urn:curriculum:module:{module}"},
+                          "timestamp": f"{date.isoformat()}T{rng.randint(8, 18):02d}:00:00Z"})
+    found = (found * (statements // len(found) + 1))[:statements]
+    json_path = folder / "statements.json"
+    json_path.write_text(json.dumps({"statements": found, "more": ""}), encoding="utf-8")
+    return csv_path, json_path
+
+
+READ_PROGRESS = r"""
+import datetime as dt, sys, time
+from pathlib import Path
+from curriculum.pipeline import load
+from curriculum.progress import read_progress
+from curriculum.team import read_team
+loaded = load([])
+team = read_team(Path(sys.argv[1]), loaded.catalog)
+t0 = time.perf_counter()
+read_progress([Path(sys.argv[2])], team, loaded.catalog, dt.date(2027, 5, 31))
+print(time.perf_counter() - t0)
+"""
+
+
+def bench_progress(table: Table, tmp: Path, people: int, rows: int, statements: int):
+    work = tmp / "progress"
+    work.mkdir()
+    team_file = write_team(work / "team.yaml", people, emails=True)
+    base = work / "base"
+    run([*CURRICULUM, "-q", "team", str(team_file), "-o", str(base), "--format", "md", "json"])
+    document = json.loads((base / "team.json").read_text(encoding="utf-8"))
+    csv_path, json_path = write_progress(document, work, rows, statements)
+    # Parsing: 10x the statements should cost about 10x the time.
+    small = work / "statements-small.json"
+    whole = json.loads(json_path.read_text(encoding="utf-8"))
+    small.write_text(json.dumps({"statements": whole["statements"][:statements // 10]}), encoding="utf-8")
+    parse = {}
+    for label, path in (("small", small), ("all", json_path)):
+        parse[label] = min(float(subprocess.run([PY, "-c", READ_PROGRESS, str(team_file), str(path)], check=True,
+                                                capture_output=True, text=True).stdout) for _ in range(3))
+    growth = parse["all"] / parse["small"]
+    table.add(f"read {statements:,} xAPI statements, best of 3", secs(parse["all"]),
+              f"{secs(parse['small'])} ({statements // 10:,} statements)", growth, "<= 12 (10x step)", growth <= 12)
+    cmd = [*CURRICULUM, "-q", "team", str(team_file), "--progress", str(csv_path), "--progress", str(json_path),
+           "--as-of", PROGRESS_AS_OF.isoformat(), "--baseline", str(base / "team.json"),
+           "-o", str(work / "out"), "--format", "md", "html"]
+    wall, rss = measure(cmd)
+    docs = MKDOCS_SECONDS.get(people)
+    if docs is None:
+        site = work / "mkdocs"
+        (site / "docs").mkdir(parents=True)
+        for page in base.glob("*.md"):
+            if page.name != "index.md":
+                shutil.copy2(page, site / "docs" / page.name)
+        (site / "mkdocs.yml").write_text(f"site_name: Department of {people}\n", encoding="utf-8")
+        docs = run([str(mkdocs_binary()), "build", "-q", "-d", str(site / "site")], cwd=site)
+    print(f"   re-plan {secs(wall)} (peak {rss:.0f} MB), parse {secs(parse['all'])}", flush=True)
+    table.add(f"re-plan a {people:,}-person team from {rows:,} CSV rows and {statements:,} xAPI statements "
+              f"against last week's team.json, md + html (peak {rss:.0f} MB)", secs(wall),
+              f"{secs(docs)} (`mkdocs build` of the {people:,} .md syllabi)", wall / docs, "<= 0.1", wall / docs <= 0.1)
 
 
 # ---------------------------------------------------------------- 3. growth
@@ -491,7 +592,8 @@ def write_results(text: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--only", choices=("startup", "build", "growth", "schedule"), help="run one group of figures")
+    parser.add_argument("--only", choices=("startup", "build", "progress", "growth", "schedule"),
+                        help="run one group of figures")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     args = parser.parse_args()
 
@@ -512,6 +614,9 @@ def main() -> int:
             section(table, "start-up", bench_startup, tmp, 15)
         if args.only in (None, "build"):
             section(table, "department build", bench_build, tmp, department)
+        if args.only in (None, "progress"):
+            section(table, "re-planning from progress", bench_progress, tmp, department,
+                    *((400, 2000) if args.quick else (20_000, 100_000)))
         if args.only in (None, "growth"):
             section(table, "growth", bench_growth, tmp, catalog_sizes, team_sizes)
         if args.only in (None, "schedule"):
