@@ -14,7 +14,8 @@ from .render import format_hours
 
 # Characters an email address keeps in a mailto: URI; the rest are percent-encoded.
 _MAILTO_SAFE = "@!$&'*+=^_`{|}~.-"
-CSV_COLUMNS = ("name", "email", "module", "title", "week", "end_week", "start_date", "hours", "session")
+CSV_COLUMNS = ("name", "email", "module", "title", "week", "end_week", "start_date", "hours", "session",
+               "activity_id", "status")
 
 
 def assignments_csv(team_plan: TeamPlan) -> str:
@@ -34,7 +35,7 @@ def assignments_csv_chunks(team_plan: TeamPlan) -> Iterator[str]:
             writer.writerow([
                 _cell(member.name), _cell(member.email), step.module.id, _cell(step.module.title),
                 step.week, step.end_week, date.isoformat() if date else "", format_hours(step.module.hours),
-                step.cohort or "",
+                step.cohort or "", plan.activity_base + step.module.id, step.status,
             ])
         yield out.getvalue()
         out.seek(0)

@@ -262,3 +262,22 @@ def test_a_broken_baseline_is_one_clear_error(tmp_path, capsys, change, message)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and re.search(message, err[0]), err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_module_done_before_one_it_builds_on_renders_everywhere(tmp_path, catalog_dir):
+    from .conftest import SMALL
+
+    small = catalog_dir(SMALL, name="small")
+    team_file = tmp_path / "team.yaml"
+    team_file.write_text("team: T\ncompany_size: medium\nstart: 2027-01-11\nmembers:\n"
+                         + "".join(f"  - name: {n}\n    role: ml-engineer\n" for n in ("Ana", "Ben", "Cy")),
+                         encoding="utf-8")
+    progress = tmp_path / "p.csv"  # Ana did the baseline model without the cleaning it builds on
+    progress.write_text("name,email,module,status,date\nAna,,baseline,done,2027-01-13\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["-q", "team", str(team_file), "--modules", str(small), "--progress", str(progress),
+                 "--as-of", "2027-02-15", "-o", str(out), "--format", "md", "html", "json"]) == 0
+    ana = next(m for m in json.loads((out / "team.json").read_text(encoding="utf-8"))["members"] if m["name"] == "Ana")
+    weeks = {m["id"]: (m["week"], m["status"]) for m in ana["modules"]}
+    assert weeks["baseline"] == (1, "done") and weeks["cleaning"][0] >= week_of(START, dt.date(2027, 2, 15))
+    assert "Baseline" in (out / "ana.html").read_text(encoding="utf-8")

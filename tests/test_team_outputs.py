@@ -325,7 +325,7 @@ def test_csv_rows_are_the_team_schedule(out, document):
     expected = [
         {"name": member["name"], "email": member["email"], "module": m["id"], "week": str(m["week"]),
          "end_week": str(m["end_week"]), "start_date": (start + dt.timedelta(weeks=m["week"] - 1)).isoformat(),
-         "session": m["cohort"] or ""}
+         "session": m["cohort"] or "", "activity_id": m["activity_id"], "status": m["status"]}
         for member in document["members"] for m in member["modules"]
     ]
     assert [{k: row[k] for k in expected[0]} for row in rows] == expected
