@@ -411,7 +411,8 @@ def test_assignments_csv(write_team, small):
     planned = plan_of(write_team([member("=cmd|' /C calc'!A0"), member("Ben")]), small)
     rows = list(csv.DictReader(io.StringIO(assignments_csv(planned))))
     assert rows[0] == {"name": "'=cmd|' /C calc'!A0", "email": "", "module": "python", "title": "Python", "week": "1",
-                       "end_week": "1", "start_date": "2027-01-11", "hours": "2", "session": ""}
+                       "end_week": "1", "start_date": "2027-01-11", "hours": "2", "session": "",
+                       "activity_id": "urn:curriculum:module:python", "status": "planned"}
     assert len(rows) == sum(len(p.steps) for _, p in planned.plans)
 
 
