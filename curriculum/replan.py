@@ -175,12 +175,12 @@ def replan(
     progress: Progress,
     baseline_file: Path | None,
     fresh: Callable[[], TeamPlan],
-    assemble: Callable[[Schedule, Sequence[Cohort], dict], TeamPlan],
+    assemble: Callable[[Schedule, Schedule, Sequence[Cohort], dict], TeamPlan],
 ) -> TeamPlan:
     """The team re-planned from `progress` (see the module's docstring)
     against the `team.json` in `baseline_file`, or else the plan without
     progress (`fresh()`, made only when needed); `assemble` makes the team
-    plan from a schedule, as for a fresh plan."""
+    plan from the solo and team schedules, as for a fresh plan."""
     if team.start is None:
         raise CurriculumError("re-planning from progress needs the start date of week 1 "
                               "('start' in the team file, or --start)", team.source)
@@ -212,9 +212,12 @@ def replan(
         learners.append(Learner(member.name, _started_first(rest, started, prerequisites), member.hours_per_week))
 
     past = tuple(c for c in baseline.sessions if c.week < as_of_week)
-    remaining = schedule(learners, hours, prerequisites, team.cohorts)
+    alone = schedule(learners, hours, prerequisites)
+    remaining = schedule(learners, hours, prerequisites, team.cohorts, alone.placements) if team.cohorts else alone
     placed = _merged(remaining, finished, past, as_of_week - 1, hours)
-    replanned = assemble(placed, past, statuses)
+    # Notes and delays compare with what each would now do alone, from the as-of week on.
+    solo = _merged(alone, finished, (), as_of_week - 1, hours)
+    replanned = assemble(solo, placed, past, statuses)
     standing = {member.name: _standing(team, member, plan, baseline, progress.as_of, as_of_week, extra[member.name])
                 for member, plan in replanned.plans}
     moved = tuple(

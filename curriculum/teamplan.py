@@ -54,8 +54,8 @@ def plan_team(
 
     # The plan without progress is made only if the baseline needs it.
     return replan(catalog, graph, team, paths, progress, baseline, fresh,
-                  lambda placed, past, statuses: _assemble(catalog, graph, team, paths, solo, placed, gaps,
-                                                           framing, past, statuses))
+                  lambda alone, placed, past, statuses: _assemble(catalog, graph, team, paths, alone, placed, gaps,
+                                                                  framing, past, statuses))
 
 
 def _choose_paths(catalog: Catalog, graph: nx.DiGraph, team: Team, tick):

@@ -281,3 +281,22 @@ def test_a_module_done_before_one_it_builds_on_renders_everywhere(tmp_path, cata
     weeks = {m["id"]: (m["week"], m["status"]) for m in ana["modules"]}
     assert weeks["baseline"] == (1, "done") and weeks["cleaning"][0] >= week_of(START, dt.date(2027, 2, 15))
     assert "Baseline" in (out / "ana.html").read_text(encoding="utf-8")
+
+
+def test_a_replanned_solo_plan_starts_from_the_as_of_week(sample):
+    loaded, _, planned, as_of = sample
+    no_groups = dataclasses.replace(planned.team, cohorts=None)
+    from curriculum.progress import read_progress
+
+    progress = read_progress([EXAMPLES / "payments-risk-progress.csv", EXAMPLES / "payments-risk-statements.json"],
+                             no_groups, loaded.catalog, as_of)
+    alone = plan_team(loaded.catalog, loaded.graph, no_groups, progress=progress)
+    for member, plan in alone.plans:
+        # Alone, the team schedule is the solo plan: nothing differs, nobody is delayed by sessions.
+        assert all(s.solo_week == s.week and not s.note for s in plan.steps), member.name
+        assert alone.members[member.name].delay_weeks == 0
+    # With sessions, "week alone" is that plan: the delay is what sessions cost from now on.
+    for member, plan in planned.plans:
+        mine = dict(alone.plans)[member]
+        assert {s.module.id: s.week for s in mine.steps} == {s.module.id: s.solo_week for s in plan.steps}
+        assert planned.members[member.name].delay_weeks == plan.weeks - mine.weeks

@@ -331,16 +331,18 @@ def write_progress(document: dict, folder: Path, rows: int, statements: int) -> 
     return csv_path, json_path
 
 
+# As `curriculum team` reads progress: with the cyclic collector paused (pipeline._gc_paused).
 READ_PROGRESS = r"""
 import datetime as dt, sys, time
 from pathlib import Path
-from curriculum.pipeline import load
+from curriculum.pipeline import _gc_paused, load
 from curriculum.progress import read_progress
 from curriculum.team import read_team
 loaded = load([])
 team = read_team(Path(sys.argv[1]), loaded.catalog)
 t0 = time.perf_counter()
-read_progress([Path(sys.argv[2])], team, loaded.catalog, dt.date(2027, 5, 31))
+with _gc_paused():
+    read_progress([Path(sys.argv[2])], team, loaded.catalog, dt.date(2027, 5, 31))
 print(time.perf_counter() - t0)
 """
 
