@@ -267,7 +267,8 @@ def bench_build(table: Table, tmp: Path, people: int):
     work.mkdir(parents=True)
     team_file = write_team(work / "team.yaml", people)
     out = work / "out"
-    tool_time = run(team_cmd(team_file, out))
+    # The median of three runs: one 8-second run on a 2-core machine moves by 10-15%.
+    tool_time = statistics.median(run(team_cmd(team_file, out)) for _ in range(3))
     pages = sorted(p for p in out.glob("*.md") if p.name != "index.md")
     if len(pages) != people:
         raise Crashed(f"expected {people} member syllabi, found {len(pages)} .md files")
@@ -280,7 +281,7 @@ def bench_build(table: Table, tmp: Path, people: int):
     MKDOCS_SECONDS[people] = docs_time
     ratio = tool_time / docs_time
     print(f"   curriculum team {secs(tool_time)}, {version} {secs(docs_time)}", flush=True)
-    table.add(f"department build: {people:,}-person team, md + html", secs(tool_time),
+    table.add(f"department build: {people:,}-person team, md + html (median of 3)", secs(tool_time),
               f"{secs(docs_time)} (`mkdocs build` of the {people:,} .md syllabi; {version})",
               ratio, "<= 0.1", ratio <= 0.1)
 
