@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 from .errors import CurriculumError, did_you_mean, raise_if_any
 from .model import Catalog, Team
 from .text import one_line
-from .yamlread import read_text
+from .yamlread import read_json, read_text
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +219,7 @@ def _read_xapi(path: Path, people: _People, modules: _Modules, problems: list[Cu
     """(order, entry) for each statement about a module, as a JSON list or
     the {"statements": [...], "more": ...} document an LRS returns; voided
     statements are left out."""
-    text = read_text(path, MAX_PROGRESS_BYTES)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CurriculumError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-    except RecursionError:
-        raise CurriculumError("invalid JSON: nested too deeply", path) from None
+    document = read_json(path, MAX_PROGRESS_BYTES)
     statements = document.get("statements") if isinstance(document, dict) else document
     if not isinstance(statements, list):
         raise CurriculumError("expected a list of xAPI statements, or an object with 'statements'", path)

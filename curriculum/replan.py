@@ -12,7 +12,6 @@ in the record as they were, and sessions for what remains are formed again.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from .model import Catalog, Cohort, MemberProgress, Team, TeamPlan
 from .plan import module_hours, prerequisites_of
 from .progress import FINISHED, NOT_DONE, Progress
 from .schedule import Learner, Placement, Schedule, Session, schedule
-from .yamlread import read_text
+from .yamlread import read_json
 
 AT_RISK_WEEKS = 4  # a forecast this many weeks past the baseline's end is at risk
 
@@ -62,13 +61,7 @@ def read_baseline(path: Path, team: Team, catalog: Catalog) -> Baseline:
     """The baseline in a `team.json` from an earlier run, for the members
     still on the team. The file is checked as untrusted: a problem names the
     file and the field."""
-    text = read_text(path, MAX_BASELINE_BYTES)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CurriculumError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-    except RecursionError:
-        raise CurriculumError("invalid JSON: nested too deeply", path) from None
+    document = read_json(path, MAX_BASELINE_BYTES)
     reader = _Fields(path)
     reader.check(isinstance(document, dict) and document.get("schema_version") == 1, "",
                  "not a team.json from curriculum (schema_version 1)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import json
 import math
 import os
 import re
@@ -120,6 +121,18 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
             raise CurriculumError(f"file is not UTF-8 text{_encoding_hint(raw, encoding)}", path, line)
         raise CurriculumError("file contains a NUL character, which text never has", path, line)
     return text
+
+
+def read_json(path: Path, max_bytes: int) -> Any:
+    """A JSON file from someone else (progress exports, an earlier run's
+    team.json), read like any text file; a problem is one error naming it."""
+    text = read_text(path, max_bytes)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CurriculumError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+    except RecursionError:
+        raise CurriculumError("invalid JSON: nested too deeply", path) from None
 
 
 def _looks_utf16(raw: bytes) -> bool:
