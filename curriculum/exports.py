@@ -86,8 +86,9 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
                 attendees=[_address(member.name, member.email)] if member.email else [],
             )
     for cohort in team_plan.cohorts:
-        invited = [name for name in cohort.attendees if emails[name]]
-        unreachable = [name for name in cohort.attendees if not emails[name]]
+        # A held session may name people who have left the team since: not invited.
+        invited = [name for name in cohort.attendees if emails.get(name)]
+        unreachable = [name for name in cohort.attendees if not emails.get(name)]
         leader = cohort.facilitator
         description = [
             f"Group session {cohort.id}: {format_hours(cohort.hours)} contact hours in week {cohort.week} to start "
@@ -106,7 +107,7 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
             first=week_start(team.start, cohort.week),
             after=week_start(team.start, cohort.week + 1),
             description=" ".join(description),
-            organizer=_address(leader, emails[leader]) if leader and emails[leader] else "",
+            organizer=_address(leader, emails[leader]) if leader and emails.get(leader) else "",
             attendees=[_address(name, emails[name]) for name in invited],
         )
     yield _lines("END:VCALENDAR")

@@ -300,3 +300,29 @@ def test_a_replanned_solo_plan_starts_from_the_as_of_week(sample):
         mine = dict(alone.plans)[member]
         assert {s.module.id: s.week for s in mine.steps} == {s.module.id: s.solo_week for s in plan.steps}
         assert planned.members[member.name].delay_weeks == plan.weeks - mine.weeks
+
+
+def test_people_who_left_since_the_baseline_stay_in_the_sessions_they_attended(tmp_path):
+    first = tmp_path / "first"
+    assert main(["-q", "team", str(SAMPLE), "-o", str(first), "--format", "json"]) == 0
+    baseline = json.loads((first / "team.json").read_text(encoding="utf-8"))
+    held = next(c for c in baseline["cohorts"] if c["week"] < week_of(START, dt.date(2027, 3, 10)))
+    gone = held["attendees"][0]
+    text = SAMPLE.read_text(encoding="utf-8")
+    start = text.index(f"  - name: {gone}")
+    end = text.find("  - name:", start + 1)
+    team_file = tmp_path / "team.yaml"
+    team_file.write_text(text[:start] + (text[end:] if end != -1 else ""), encoding="utf-8")
+    progress = tmp_path / "progress.csv"  # their rows go too: an unknown person is an error
+    rows = (EXAMPLES / "payments-risk-progress.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    progress.write_text("".join(r for r in rows if not r.startswith(f"{gone},")), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["-q", "team", str(team_file), "--progress", str(progress),
+                 "--as-of", "2027-03-10", "--baseline", str(first / "team.json"), "-o", str(out),
+                 "--format", "md", "html", "json"]) == 0
+    document = json.loads((out / "team.json").read_text(encoding="utf-8"))
+    assert gone not in {m["name"] for m in document["members"]}
+    kept = next(c for c in document["cohorts"] if c["id"] == held["id"])
+    assert kept["attendees"] == held["attendees"] and kept["week"] == held["week"]
+    assert f"Not invited (no email address): {gone}" in (out / "team.ics").read_text(encoding="utf-8").replace(
+        "\r\n ", "")
