@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from .model import TeamPlan, week_start
+from .model import TeamPlan, week_of, week_start
 from .render import format_hours
 
 # Characters an email address keeps in a mailto: URI; the rest are percent-encoded.
@@ -67,7 +67,7 @@ def team_calendar(team_plan: TeamPlan) -> Iterator[str]:
     leaders = {cohort.id: cohort.facilitator for cohort in team_plan.cohorts}
     # A re-planned event carries the as-of week as its SEQUENCE: higher than
     # any earlier plan's, so calendar apps move it instead of adding another.
-    revision = 0 if team_plan.as_of is None else max(1, (team_plan.as_of - team.start).days // 7 + 1)
+    revision = 0 if team_plan.as_of is None else week_of(team.start, team_plan.as_of)
     for member, plan in team_plan.plans:
         for step in plan.steps:
             session = ""

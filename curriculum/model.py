@@ -247,6 +247,15 @@ def week_start(start: dt.date | None, week: int) -> dt.date | None:
     return None if start is None else start + dt.timedelta(weeks=week - 1)
 
 
+def week_of(start: dt.date, date: dt.date) -> int:
+    """The week `date` falls in (week 1 starts on `start`); before the start, week 1."""
+    return max(1, (date - start).days // 7 + 1)
+
+
+# Progress statuses that mean a module is behind the person: it stays where it happened.
+FINISHED = ("done", "tested-out")
+
+
 @dataclass(frozen=True)
 class Member:
     name: str

@@ -15,7 +15,7 @@ import networkx as nx
 from .errors import CurriculumError, did_you_mean, raise_if_any
 from .graph import ancestors_of
 from .limits import MAX_HOURS_PER_WEEK, MAX_WEEKS, check_start
-from .model import LEVELS, STAGES, Catalog, Plan, Profile, Reason, Step
+from .model import FINISHED, LEVELS, STAGES, Catalog, Plan, Profile, Reason, Step
 from .schedule import Learner, Placement, schedule
 
 # Modules without a stage are ordered as foundations.
@@ -157,7 +157,7 @@ def _status(reported: tuple[str, dt.date] | None) -> dict:
     if reported is None:
         return {}
     status, date = reported
-    return {"status": status, "done_date": date if status in ("done", "tested-out") else None}
+    return {"status": status, "done_date": date if status in FINISHED else None}
 
 
 def _check_length(hours: float, hours_per_week: float) -> None:

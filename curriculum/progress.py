@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 STATUSES = ("done", "tested-out", "in-progress")  # what a CSV row may say
 NOT_DONE = "not-done"  # an xAPI `failed`: whatever came before, the module is not done
-FINISHED = ("done", "tested-out")
 CSV_COLUMNS = ("name", "email", "module", "status", "date")
 DEFAULT_ACTIVITY_BASE = "urn:curriculum:module:"
 
@@ -139,17 +138,17 @@ class _Modules:
         module_id = self.catalog.resolve(module_id)
         if module_id in self.catalog.modules:
             return module_id
-        first, count = self.unknown.get(module_id, (where, 0))
-        self.unknown[module_id] = (first, count + 1)
-        return None
+        return self._unknown(module_id, where)
 
     def from_activity(self, activity: str, where: str) -> str | None:
         base = self.catalog.activity_base
         if not activity.startswith(base):
-            first, count = self.unknown.get(activity, (where, 0))
-            self.unknown[activity] = (first, count + 1)
-            return None
+            return self._unknown(activity, where)
         return self.find(activity[len(base):], where)
+
+    def _unknown(self, module_id: str, where: str) -> None:
+        first, count = self.unknown.get(module_id, (where, 0))
+        self.unknown[module_id] = (first, count + 1)
 
     def warn(self) -> None:
         for module_id, (where, count) in sorted(self.unknown.items()):

@@ -21,9 +21,9 @@ import networkx as nx
 
 from .errors import CurriculumError
 from .limits import MAX_HOURS_PER_WEEK, MAX_WEEKS
-from .model import Catalog, Cohort, MemberProgress, Team, TeamPlan
+from .model import FINISHED, Catalog, Cohort, MemberProgress, Team, TeamPlan, week_of
 from .plan import module_hours, prerequisites_of
-from .progress import FINISHED, NOT_DONE, Progress
+from .progress import NOT_DONE, Progress
 from .schedule import Learner, Placement, Schedule, Session, schedule
 from .yamlread import read_json
 
@@ -153,11 +153,6 @@ class _Fields:
             return dt.date.fromisoformat(value) if isinstance(value, str) else None
         except ValueError:
             return self.check(False, where, "expected an ISO date")
-
-
-def week_of(start: dt.date, date: dt.date) -> int:
-    """The week `date` falls in (week 1 starts on `start`); before the start, week 1."""
-    return max(1, (date - start).days // 7 + 1)
 
 
 def replan(

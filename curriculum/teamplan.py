@@ -15,8 +15,8 @@ from .errors import CurriculumError, raise_if_any
 from .graph import ancestors_of
 from .lint import LintSettings
 from .model import (
-    READINESS_QUESTIONS, Advice, Catalog, Cohort, Member, MemberSchedule, Plan, Profile, ScheduleSummary, Team,
-    TeamPlan, readiness_gaps,
+    FINISHED, READINESS_QUESTIONS, Advice, Catalog, Cohort, Member, MemberSchedule, Plan, Profile, ScheduleSummary,
+    Team, TeamPlan, readiness_gaps,
 )
 from .progress import Progress
 from .plan import ScheduleTooLong, choose_path, make_plan, module_hours, prerequisites_of
@@ -102,7 +102,7 @@ def _assemble(catalog, graph, team, paths, solo, placed, gaps, framing, past=(),
         reported = (statuses or {}).get(member.name, {})
         notes = {m: shared.setdefault(note, note)  # many people get the very same note: keep one
                  for m, note in _notes(mine, solo_weeks, member_cohorts, by_name, placed.alone, member.name).items()
-                 if reported.get(m, ("",))[0] not in ("done", "tested-out")}  # history needs no excuse
+                 if reported.get(m, ("",))[0] not in FINISHED}  # history needs no excuse
         plans.append((member, make_plan(catalog, path, mine, member_cohorts, solo_weeks, notes, reported)))
     members = _member_schedules(catalog, team, plans, solo, cohorts)
     summary = _summary(catalog, team, paths, plans, cohorts, members, placed)

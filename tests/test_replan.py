@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from curriculum.cli import main
 from curriculum.graph import check_graph
+from curriculum.model import FINISHED, week_of
 from curriculum.pipeline import team_plan
-from curriculum.progress import FINISHED, Entry, Progress
-from curriculum.replan import week_of
+from curriculum.progress import Entry, Progress
 from curriculum.teamplan import plan_team
 
 from .test_schedule import teams
