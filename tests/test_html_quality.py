@@ -78,11 +78,16 @@ def run(command: list, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The built-in catalog in Markdown and HTML under out/, the example team
-    under team/, and the static site's home, module index and a module page
+    under team/ (and re-planned from its progress under replanned/), and the static site's home, module index and a module page
     under site/ (copied flat: their links are not followed here)."""
     root = tmp_path_factory.mktemp("quality")
     assert main(["-q", "build", "-o", str(root / "out"), "--format", "md", "html"]) == 0
     assert main(["-q", "team", str(TEAM_EXAMPLE), "-o", str(root / "team")]) == 0
+    # The same team re-planned from its example progress: burn-up chart, progress tables, ticks.
+    progress = [arg for name in ("payments-risk-progress.csv", "payments-risk-statements.json")
+                for arg in ("--progress", str(TEAM_EXAMPLE.parent / name))]
+    assert main(["-q", "team", str(TEAM_EXAMPLE), *progress, "--as-of", "2027-03-10",
+                 "-o", str(root / "replanned")]) == 0
     # The static site's own pages (its syllabi and team pages are the ones above).
     site = root / "site-build"
     assert main(["-q", "publish", "--target", "site", "-o", str(site)]) == 0
@@ -96,9 +101,9 @@ def built(tmp_path_factory) -> Path:
 def pages(root: Path, suffix: str) -> list[str]:
     """Paths relative to root, so that checker output stays short."""
     found = sorted(str(path.relative_to(root)) for path in root.glob(f"*/*{suffix}"))
-    # 15 syllabi + index from the catalog, 12 members + overview from the team.
-    assert {f"out/index{suffix}", f"team/index{suffix}"} <= set(found)
-    assert len(found) >= 29, found
+    # 15 syllabi + index from the catalog, 12 members + overview from the team, and again re-planned.
+    assert {f"out/index{suffix}", f"team/index{suffix}", f"replanned/index{suffix}"} <= set(found)
+    assert len(found) >= 42, found
     return found
 
 
