@@ -290,7 +290,7 @@ def publish(
     site; write them to `out_dir` (default output/TARGET) and, with `push`,
     send them to a git wiki's remote or a DokuWiki (as `user`). Returns the
     folder, the files and what was pushed."""
-    from .publish import TARGETS, collect_pages, publish_pages
+    from .publish import TARGETS, Publication, collect_pages, publish_pages
     from .publish.dokuwiki import DEFAULT_NAMESPACE, check_dokuwiki_url, push_dokuwiki
     from .publish.git_wiki import check_git_url, push_git_wiki
     from .team import read_team
@@ -314,7 +314,8 @@ def publish(
         team = read_team(team_file, loaded.catalog, None, start, None)
         teams.append(plan_team(loaded.catalog, loaded.graph, team))
     out_dir = out_dir or DEFAULT_OUTPUT / target
-    pages = collect_pages(publish_pages(target, plans, teams, template_dirs, namespace))
+    publication = Publication(tuple(plans), tuple(teams), loaded.catalog, tuple(template_dirs), namespace)
+    pages = collect_pages(publish_pages(target, publication))
     written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
     pushed = None
     if push is not None and target == "git-wiki":

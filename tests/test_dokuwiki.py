@@ -22,6 +22,7 @@ from curriculum.publish.dokuwiki import (
     push_dokuwiki,
 )
 from curriculum.errors import CurriculumError
+from curriculum.publish import Publication
 from curriculum.pipeline import all_plans, load, team_plan
 
 from .dokuwiki_server import (  # noqa: F401 (the fixture)
@@ -58,7 +59,7 @@ def team():
 
 @pytest.fixture(scope="module")
 def pages(plans, team):
-    return dict(dokuwiki_pages(plans, [team]))
+    return dict(dokuwiki_pages(Publication(plans, (team,))))
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -112,13 +113,13 @@ def test_syllabus_and_team_pages_use_dokuwiki_syntax(pages, plans, team):
 
 
 def test_namespace_option_and_bad_namespaces(plans):
-    pages = dict(dokuwiki_pages(plans[:1], [], namespace=":training:ml:"))
+    pages = dict(dokuwiki_pages(Publication(plans[:1], namespace=":training:ml:")))
     assert set(pages) == {"training/ml/start.txt", f"training/ml/{plans[0].slug}.txt"}
     assert f"[[training:ml:{plans[0].slug}|" in pages["training/ml/start.txt"]
     # DokuWiki's cleanID would map the last ones to other namespaces (`x`, `a:b`, `x`, `a_b`).
     for bad in ("", "Has Spaces", "a::b", "../etc", "a/b", ".x", "a:..:b", "x-", "a__b", "A"):
         with pytest.raises(CurriculumError, match="not a DokuWiki namespace"):
-            list(dokuwiki_pages(plans[:1], [], namespace=bad))
+            list(dokuwiki_pages(Publication(plans[:1], (), namespace=bad)))
 
 
 # --- escaping ---------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_push_writes_pages_keeps_hand_made_ones_and_removes_stale_ones(dokuwiki,
     other = "elsewhere:start"
     rpc.wiki.putPage(other, "Outside the namespace.\n", {"sum": "by hand", "minor": False})
 
-    first = dict(dokuwiki_pages(plans, [team], namespace="push-test"))
+    first = dict(dokuwiki_pages(Publication(plans, (team,), namespace="push-test")))
     result = push_dokuwiki(first, dokuwiki.url, dokuwiki.user, dokuwiki.password, "push-test")
     assert sorted(result["written"]) == sorted(_by_id(first)) and not result["deleted"]
     for pid, text in _by_id(first).items():
@@ -220,7 +221,7 @@ def test_push_writes_pages_keeps_hand_made_ones_and_removes_stale_ones(dokuwiki,
     assert not again["written"] and sorted(again["unchanged"]) == sorted(_by_id(first))
 
     # Fewer pages: the stale generated ones go, the hand-made one stays.
-    second = dict(dokuwiki_pages(plans[:2], [], namespace="push-test"))
+    second = dict(dokuwiki_pages(Publication(plans[:2], (), namespace="push-test")))
     result = push_dokuwiki(second, dokuwiki.url, dokuwiki.user, dokuwiki.password, "push-test")
     stale = set(_by_id(first)) - set(_by_id(second))
     assert set(result["deleted"]) == stale
@@ -238,7 +239,7 @@ def test_push_writes_pages_keeps_hand_made_ones_and_removes_stale_ones(dokuwiki,
 def test_push_refuses_to_overwrite_a_page_it_did_not_write(dokuwiki, plans):  # noqa: F811
     rpc = dokuwiki.rpc()
     rpc.wiki.putPage("clash-test:start", "A person's start page.\n", {"sum": "by hand", "minor": False})
-    pages = dict(dokuwiki_pages(plans[:1], [], namespace="clash-test"))
+    pages = dict(dokuwiki_pages(Publication(plans[:1], (), namespace="clash-test")))
     with pytest.raises(CurriculumError, match="already has a page 'clash-test:start' that curriculum did not write"):
         push_dokuwiki(pages, dokuwiki.url, dokuwiki.user, dokuwiki.password, "clash-test")
     assert rpc.wiki.getPage("clash-test:start") == "A person's start page.\n"
@@ -246,7 +247,7 @@ def test_push_refuses_to_overwrite_a_page_it_did_not_write(dokuwiki, plans):  # 
 
 
 def test_wrong_password_is_a_clear_one_line_error(dokuwiki, plans):  # noqa: F811
-    pages = dict(dokuwiki_pages(plans[:1], [], namespace="login-test"))
+    pages = dict(dokuwiki_pages(Publication(plans[:1], (), namespace="login-test")))
     secret = "not-the-password-" + "x" * 8
     with pytest.raises(CurriculumError) as caught:
         push_dokuwiki(pages, dokuwiki.url + "/", dokuwiki.user, secret, "login-test")
@@ -257,7 +258,7 @@ def test_wrong_password_is_a_clear_one_line_error(dokuwiki, plans):  # noqa: F81
 
 
 def test_unreachable_and_wrong_urls_are_clear_errors(dokuwiki, plans):  # noqa: F811
-    pages = dict(dokuwiki_pages(plans[:1], [], namespace="nowhere"))
+    pages = dict(dokuwiki_pages(Publication(plans[:1], (), namespace="nowhere")))
     port = free_port()
     with pytest.raises(CurriculumError, match=rf"^could not reach DokuWiki at http://127\.0\.0\.1:{port}: "):
         push_dokuwiki(pages, f"http://127.0.0.1:{port}", "admin", "secret-pw", "nowhere")
@@ -269,7 +270,7 @@ def test_unreachable_and_wrong_urls_are_clear_errors(dokuwiki, plans):  # noqa: 
 
 
 def test_user_without_api_rights_is_a_clear_error(dokuwiki, plans):  # noqa: F811
-    pages = dict(dokuwiki_pages(plans[:1], [], namespace="reader-test"))
+    pages = dict(dokuwiki_pages(Publication(plans[:1], (), namespace="reader-test")))
     with pytest.raises(CurriculumError) as caught:
         push_dokuwiki(pages, dokuwiki.url, READER_USER, READER_PASSWORD, "reader-test")
     message = str(caught.value)
@@ -281,7 +282,7 @@ def test_hostile_module_text_stays_text_in_the_real_wiki(dokuwiki, tmp_path):  #
     loaded = load([hostile_catalog(tmp_path / "evil")])
     plans = all_plans(loaded)
     assert plans and any(step.module.title == HOSTILE_TITLE for plan in plans for step in plan.steps)
-    pages = dict(dokuwiki_pages(plans, [], namespace="evil-test"))
+    pages = dict(dokuwiki_pages(Publication(plans, (), namespace="evil-test")))
     push_dokuwiki(pages, dokuwiki.url, dokuwiki.user, dokuwiki.password, "evil-test")
     rpc = dokuwiki.rpc()
     rpc.wiki.putPage("evil-test:clean", "Just text.\n", {"sum": "baseline", "minor": False})
@@ -342,7 +343,7 @@ def _put(rpc, pid, text, summary="by hand"):
 
 def test_a_doctored_manifest_cannot_change_other_peoples_pages(dokuwiki, plans, caplog):  # noqa: F811
     ns = "tamper-test"
-    first = dict(dokuwiki_pages(plans[:2], [], namespace=ns))
+    first = dict(dokuwiki_pages(Publication(plans[:2], (), namespace=ns)))
     push_dokuwiki(first, dokuwiki.url, dokuwiki.user, dokuwiki.password, ns)
     # Someone who may edit the wiki, but not those pages of other people, doctors the manifest.
     editor = dokuwiki.rpc(EDITOR_USER, EDITOR_PASSWORD)
@@ -356,7 +357,7 @@ def test_a_doctored_manifest_cannot_change_other_peoples_pages(dokuwiki, plans, 
                f"{ns}:people", f"{ns}:sub:deep", f"{ns}:x", "%%:start", "<code>"]
     _put(editor, manifest_id, "<code>\n" + "\n".join(listed + planted) + "\n</code>\n")
 
-    second = dict(dokuwiki_pages(plans[:1], [], namespace=ns))
+    second = dict(dokuwiki_pages(Publication(plans[:1], (), namespace=ns)))
     with caplog.at_level("WARNING", logger="curriculum"):
         result = push_dokuwiki(second, dokuwiki.url, dokuwiki.user, dokuwiki.password, ns)
     # The one generated page no longer generated goes; no page of the editor's does.
@@ -374,12 +375,12 @@ def test_a_doctored_manifest_cannot_change_other_peoples_pages(dokuwiki, plans, 
 
 def test_a_generated_page_someone_else_edited_is_not_replaced(dokuwiki, plans):  # noqa: F811
     ns = "edited-test"
-    push_dokuwiki(dict(dokuwiki_pages(plans[:1], [], namespace=ns)), dokuwiki.url, dokuwiki.user,
+    push_dokuwiki(dict(dokuwiki_pages(Publication(plans[:1], (), namespace=ns))), dokuwiki.url, dokuwiki.user,
                   dokuwiki.password, ns)
     editor = dokuwiki.rpc(EDITOR_USER, EDITOR_PASSWORD)
     _put(editor, f"{ns}:start", "The editor's own start page now.\n")
     with pytest.raises(CurriculumError) as caught:
-        push_dokuwiki(dict(dokuwiki_pages(plans[:2], [], namespace=ns)), dokuwiki.url, dokuwiki.user,
+        push_dokuwiki(dict(dokuwiki_pages(Publication(plans[:2], (), namespace=ns))), dokuwiki.url, dokuwiki.user,
                       dokuwiki.password, ns)
     assert str(caught.value) == (f"the wiki already has a page '{ns}:start' that was last changed by editor, not by "
                                  "admin; move it or publish to another namespace")
@@ -395,7 +396,7 @@ def test_an_oversized_manifest_page_is_refused(dokuwiki, plans, monkeypatch):  #
     editor = dokuwiki.rpc(EDITOR_USER, EDITOR_PASSWORD)
     _put(editor, f"{ns}:{MANIFEST_PAGE}", "<code>\n" + "\n".join(f"{ns}:page-{n}" for n in range(200)) + "\n</code>\n")
     with pytest.raises(CurriculumError, match=f"the DokuWiki page {ns}:{MANIFEST_PAGE} is larger than any list"):
-        push_dokuwiki(dict(dokuwiki_pages(plans[:1], [], namespace=ns)), dokuwiki.url, dokuwiki.user,
+        push_dokuwiki(dict(dokuwiki_pages(Publication(plans[:1], (), namespace=ns))), dokuwiki.url, dokuwiki.user,
                       dokuwiki.password, ns)
 
 
@@ -422,7 +423,7 @@ def test_malformed_dokuwiki_urls_are_one_clear_line(tmp_path, monkeypatch, capsy
 
 
 def test_dokuwiki_errors_never_show_a_secret(plans):
-    pages = dict(dokuwiki_pages(plans[:1], [], namespace="secret-test"))
+    pages = dict(dokuwiki_pages(Publication(plans[:1], (), namespace="secret-test")))
     port = free_port()
     with pytest.raises(CurriculumError) as caught:
         push_dokuwiki(pages, f"http://127.0.0.1:{port}/wiki/?access_token=s3cret-token#s3cret-token", "admin",
@@ -460,7 +461,7 @@ def test_what_a_hostile_server_answers_is_cleaned(plans):
     try:
         url = f"http://127.0.0.1:{server.server_port}"
         with pytest.raises(CurriculumError) as caught:
-            push_dokuwiki(dict(dokuwiki_pages(plans[:1], [], namespace="x")), url, "admin", password, "x")
+            push_dokuwiki(dict(dokuwiki_pages(Publication(plans[:1], (), namespace="x"))), url, "admin", password, "x")
     finally:
         server.shutdown()
         server.server_close()

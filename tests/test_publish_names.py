@@ -14,7 +14,7 @@ import yaml
 
 from curriculum.errors import CurriculumError
 from curriculum.pipeline import all_plans, load, publish
-from curriculum.publish import collect_pages, publish_pages
+from curriculum.publish import Publication, collect_pages, publish_pages
 from curriculum.publish.dokuwiki import page_id
 
 from .test_publish import CONFLUENCE_ROOT, links_in
@@ -107,7 +107,7 @@ def test_git_wiki_names_are_unique_in_its_flat_namespace(tmp_path, team_files):
 
 def test_dokuwiki_gives_each_team_its_namespace_and_every_link_resolves(planned):
     plans, teams = planned
-    pages = collect_pages(publish_pages("dokuwiki", plans, teams))
+    pages = collect_pages(publish_pages("dokuwiki", Publication(plans, teams)))
     ids = {page_id(path): text for path, text in pages.items()}
     assert "Ana Upper" in ids["ml-upskilling:teams:x:start"] and "Ben Lower" in ids["ml-upskilling:teams:x-2:start"]
     assert "ml-upskilling:teams:x-2:ben-lower" in ids
@@ -119,7 +119,7 @@ def test_dokuwiki_gives_each_team_its_namespace_and_every_link_resolves(planned)
 
 def test_confluence_titles_are_unique_and_every_link_resolves(planned, tmp_path):
     plans, teams = planned
-    pages = collect_pages(publish_pages("confluence", plans, teams))
+    pages = collect_pages(publish_pages("confluence", Publication(plans, teams)))
     manifest = json.loads(pages["manifest.json"])
     titles = [page["title"] for page in manifest["pages"]]
     assert len({title.casefold() for title in titles}) == len(titles)
@@ -142,7 +142,8 @@ def test_confluence_titles_are_unique_and_every_link_resolves(planned, tmp_path)
 @pytest.mark.parametrize("target", ["site", "mkdocs", "git-wiki", "dokuwiki", "confluence"])
 def test_names_are_stable_for_the_same_input(planned, target):
     plans, teams = planned
-    assert collect_pages(publish_pages(target, plans, teams)) == collect_pages(publish_pages(target, plans, teams))
+    publication = Publication(plans, teams)
+    assert collect_pages(publish_pages(target, publication)) == collect_pages(publish_pages(target, publication))
 
 
 def test_two_teams_with_one_name_are_a_clear_error(tmp_path, capsys):
@@ -163,7 +164,7 @@ def test_the_pipeline_never_keeps_one_of_two_pages_with_one_path(tmp_path, monke
 
     from curriculum.publish import mkdocs
 
-    def twice(plans, teams, template_dirs=()):
+    def twice(publication):
         yield "docs/index.md", "first"
         yield "docs/index.md", "second"
 

@@ -209,16 +209,16 @@ def test_a_path_with_nothing_assumed_has_no_assumed_section(plan):
      "**Why it is here:** %%Needed for Baseline: It trains on the clean table.%%", "| %%Python%% | ''python'' |"),
 ])
 def test_every_publish_target_shows_the_why_and_the_assumed_modules(reasoned, target, page, why, assumed):
-    from curriculum.publish import collect_pages, publish_pages
+    from curriculum.publish import Publication, collect_pages, publish_pages
 
-    pages = collect_pages(publish_pages(target, [reasoned], []))
+    pages = collect_pages(publish_pages(target, Publication([reasoned], [])))
     text = pages[page]
     assert why in text and assumed in text and "Assumed: take it if unsure" in text
 
 
 def test_a_site_module_page_says_why_the_module_matters(reasoned):
-    from curriculum.publish import collect_pages, publish_pages
+    from curriculum.publish import Publication, collect_pages, publish_pages
 
-    pages = collect_pages(publish_pages("site", [reasoned], []))
+    pages = collect_pages(publish_pages("site", Publication([reasoned], [])))
     assert "<p><strong>Why it matters:</strong> The strong default for <em>tables</em>.</p>" in pages["modules/boosting.html"]
     assert "Why it matters" not in pages["modules/serve.html"]

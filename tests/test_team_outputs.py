@@ -24,6 +24,7 @@ from curriculum.exports import team_calendar
 from curriculum.model import Profile
 from curriculum.pipeline import load, team_plan
 from curriculum.plan import plan_path
+from curriculum.publish import Publication
 from curriculum.publish.confluence import confluence_pages
 from curriculum.publish.dokuwiki import dokuwiki_pages
 
@@ -375,7 +376,7 @@ def test_wiki_team_pages_carry_the_same_sessions_and_totals(planned, document):
 
     assert team_document(planned) == document  # the same plan as the command line's
     cohorts = document["cohorts"]
-    dokuwiki = dict(dokuwiki_pages([], [planned]))
+    dokuwiki = dict(dokuwiki_pages(Publication((), (planned,))))
     overview = dokuwiki["ml-upskilling/teams/payments-risk/start.txt"]
     rows = [line for line in overview.splitlines() if re.match(r"\| %%[a-z0-9-]+-\d+%% \|", line)]
     found = []
@@ -387,7 +388,7 @@ def test_wiki_team_pages_carry_the_same_sessions_and_totals(planned, document):
                      for c in cohorts]
     assert_totals(overview, document["schedule"], cohorts)
 
-    confluence = dict(confluence_pages([], [planned]))
+    confluence = dict(confluence_pages(Publication((), (planned,))))
     page = confluence["pages/teams/payments-risk/index.xml"]
     table = by_header(html_tables(page)["Group sessions"][0])
     assert [(r["Session"], weeks(r["Weeks"]), r["Attendees"], r["Facilitator"]) for r in table] == [
@@ -491,7 +492,7 @@ def test_wiki_team_pages_keep_hostile_names_as_text(tmp_path, small):
     attendees = {c.id: ", ".join(c.attendees) for c in planned.cohorts}
     assert attendees and all(len(c.attendees) == len(HOSTILE_NAMES) for c in planned.cohorts)
 
-    overview = dict(dokuwiki_pages([], [planned]))["ml-upskilling/teams/i-risk-i/start.txt"]
+    overview = dict(dokuwiki_pages(Publication((), (planned,))))["ml-upskilling/teams/i-risk-i/start.txt"]
     header = next(line for line in overview.splitlines() if line.startswith("^ Session ^"))
     rows = [line for line in overview.splitlines() if line.split(" |")[0][4:-2] in attendees]
     assert len(rows) == len(attendees)
@@ -499,7 +500,7 @@ def test_wiki_team_pages_keep_hostile_names_as_text(tmp_path, small):
         outside = re.sub(r"%%.*?%%|<nowiki>%</nowiki>", "", line)
         assert outside.count("|") == header.count("^") and "<" not in outside, line
 
-    page = dict(confluence_pages([], [planned]))["pages/teams/i-risk-i/index.xml"]
+    page = dict(confluence_pages(Publication((), (planned,))))["pages/teams/i-risk-i/index.xml"]
     root = ET.fromstring('<page xmlns:ac="urn:ac" xmlns:ri="urn:ri">' + page + "</page>")
     cells = [[td.text or "" for td in tr.findall("td")] for tr in root.iter("tr")]
     assert {row[0]: row[5] for row in cells if row and row[0] in attendees} == attendees

@@ -1,20 +1,22 @@
 """Publishing targets: the same syllabi laid out for the places a company
-keeps its knowledge. Each target is a module with a function from the plans
-to pages (relative path -> text), listed in `TARGETS`; `write` puts the pages
-on disk, and `git_wiki.push_git_wiki` and `dokuwiki.push_dokuwiki` send them
-to a wiki.
+keeps its knowledge and delivers training. Each target is one module with a
+function from a `Publication` (catalog, plans, teams, options) to pages
+(relative path -> text or bytes), listed in `TARGETS`; `write` puts the
+pages on disk, and `git_wiki.push_git_wiki` and `dokuwiki.push_dokuwiki`
+send them to a wiki.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from ..errors import CurriculumError
-from ..model import Plan, TeamPlan
+from ..model import Catalog, Plan, TeamPlan
 from ..render import render_team
 from ..team import slugify
 
@@ -30,24 +32,32 @@ TARGETS = {
 SITE_NAME = "ML upskilling syllabi"
 
 
-def publish_pages(
-    target: str, plans: Sequence[Plan], teams: Sequence[TeamPlan], template_dirs: Sequence[Path] = (),
-    namespace: str | None = None,
-) -> Iterator[tuple[str, str]]:
+@dataclass(frozen=True)
+class Publication:
+    """Everything a target may lay out: the catalog, every role x size plan,
+    the teams' plans, and the options that some targets take."""
+
+    plans: tuple[Plan, ...]
+    teams: tuple[TeamPlan, ...] = ()
+    catalog: Catalog | None = None  # for targets that export the whole catalog
+    template_dirs: tuple[Path, ...] = ()
+    namespace: str | None = None  # dokuwiki
+    base_url: str | None = None  # where the published site lives, for targets that link to it
+
+
+def publish_pages(target: str, publication: Publication) -> Iterator[tuple[str, str | bytes]]:
     if target not in TARGETS:
         raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
-    check_team_names(teams)
+    check_team_names(publication.teams)
     module, function = TARGETS[target]
-    pages = getattr(importlib.import_module(f".{module}", __name__), function)
-    options = {} if namespace is None else {"namespace": namespace}
-    return pages(plans, teams, template_dirs, **options)
+    return getattr(importlib.import_module(f".{module}", __name__), function)(publication)
 
 
-def collect_pages(pages: Iterable[tuple[str, str]]) -> dict[str, str]:
+def collect_pages(pages: Iterable[tuple[str, str | bytes]]) -> dict[str, str | bytes]:
     """The pages by path. Two pages with one path, or with paths that differ
     only in case (one file on many file systems and wikis), are an error:
     never is one silently kept."""
-    collected: dict[str, str] = {}
+    collected: dict[str, str | bytes] = {}
     folded: dict[str, str] = {}
     for path, text in pages:
         first = folded.setdefault(path.casefold(), path)

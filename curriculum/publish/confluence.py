@@ -9,18 +9,19 @@ from collections.abc import Iterator
 from markupsafe import Markup
 
 from ..render import _render, _team_overview, index_grid, make_environment, member_view, sessions_by_id
-from . import SITE_NAME, team_folders, unique_name
+from . import Publication, SITE_NAME, team_folders, unique_name
 
 # A taken title gets a number, as people title pages.
 _TITLE = "{base} ({number})"
 
 
-def confluence_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
+def confluence_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     """One file per page in Confluence storage format (XHTML with Confluence
     macros) under `pages/`, and `manifest.json`: the page tree (title, file,
     parent title), ready for an importer or the REST API. Confluence links
     pages by title and wants each title once in a space (in any case): a
     title already taken gets ` (2)`, ` (3)`, ... in the order given."""
+    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
     env = make_environment(template_dirs)
     env.filters["storage"] = storage_format
     env.globals["page_link"] = _confluence_link

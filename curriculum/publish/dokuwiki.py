@@ -26,10 +26,10 @@ from xml.parsers.expat import ExpatError
 import jinja2
 
 from ..errors import CurriculumError
-from ..model import Plan, TeamPlan
+from ..model import TeamPlan
 from ..render import _render, _team_overview, index_grid, make_environment, member_view, safe_url, sessions_by_id
 from ..team import slugify
-from . import SITE_NAME, team_folders
+from . import SITE_NAME, Publication, team_folders
 from .remote import clean_text, display_url, parse_url, redact
 
 log = logging.getLogger(__name__)
@@ -49,18 +49,14 @@ _MAX_WARNINGS = 5
 # --- pages --------------------------------------------------------------------------
 
 
-def dokuwiki_pages(
-    plans: Sequence[Plan],
-    teams: Sequence[TeamPlan],
-    template_dirs: Sequence[Path] = (),
-    namespace: str = DEFAULT_NAMESPACE,
-) -> Iterator[tuple[str, str]]:
+def dokuwiki_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     """Pages in DokuWiki syntax under `namespace`: `start` (the role x size
     grid), one page per syllabus, and per team `teams:TEAM:start` (the
     overview) and one page per member. Yields (path, text), the path being the
     page id with ':' as '/' plus '.txt', as in DokuWiki's `data/pages` tree."""
-    namespace = check_namespace(namespace)
-    env = dokuwiki_environment(template_dirs, namespace)
+    plans, teams = publication.plans, publication.teams
+    namespace = check_namespace(DEFAULT_NAMESPACE if publication.namespace is None else publication.namespace)
+    env = dokuwiki_environment(publication.template_dirs, namespace)
     folders = team_folders(teams)
     team_links = [(f"{namespace}:teams:{folders[i]}:start", team.team.name) for i, team in enumerate(teams)]
     yield page_path(f"{namespace}:start"), _render(

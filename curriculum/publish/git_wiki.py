@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import CurriculumError
 from ..render import make_environment, render_index, render_plan, render_team
-from . import _md_text, team_folders, unique_name
+from . import Publication, _md_text, team_folders, unique_name
 from .remote import clean_text, display_url, parse_url, redact
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,13 @@ _MAX_WARNINGS = 5
 _GIT_CHATTER = ("remote:", "To ", "Cloning into", "warning:", "hint:")
 
 
-def git_wiki_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
+def git_wiki_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     """A flat wiki: `Home.md`, `_Sidebar.md` and one page per syllabus and
     team member; pages link each other by name without `.md`, as GitHub,
     GitLab and Gitea wikis expect. Names are unique in the one flat
     namespace: a team page or member page whose natural name is taken gets
     `-2`, `-3`, ... in the order given."""
+    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
     env = make_environment(template_dirs, md_link_suffix="")
     taken = {name.casefold() for name in SPECIAL_PAGES} | {plan.slug.casefold() for plan in plans}
     # Team overviews first, so they keep their natural names before any member page.

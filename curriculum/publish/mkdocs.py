@@ -7,12 +7,13 @@ import json
 from collections.abc import Iterator
 
 from ..render import make_environment, render_index, render_plan
-from . import SITE_NAME, _team_files, team_folders
+from . import Publication, SITE_NAME, _team_files, team_folders
 
 
-def mkdocs_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
+def mkdocs_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     """`mkdocs.yml` and a `docs/` tree that `mkdocs build --strict` builds
     (Backstage TechDocs and many internal wikis are MkDocs)."""
+    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
     env = make_environment(template_dirs)
     nav: list = [{"Home": "index.md"}]
     by_role: dict[str, list] = {}

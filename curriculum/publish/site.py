@@ -8,14 +8,15 @@ from collections.abc import Iterator
 
 from ..model import STAGES
 from ..render import _render, index_grid, make_environment, render_plan, render_team
-from . import _team_exports, team_folders
+from . import Publication, _team_exports, team_folders
 
 
-def site_pages(plans, teams, template_dirs=()) -> Iterator[tuple[str, str]]:
+def site_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     """A static HTML site viewable from the file system or any static host:
     a home page by role and size, every syllabus, each team with its members,
     a page per module, and a search over module titles and outcomes that runs
     in the browser."""
+    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
     env = make_environment(template_dirs)
     modules = {}
     for plan in plans:
