@@ -21,16 +21,21 @@ import jinja2
 log = logging.getLogger(__name__)
 
 
-def bytecode_cache() -> jinja2.BytecodeCache | None:
-    """The cache, or None when there is no folder we can trust.
-    CURRICULUM_CACHE_DIR moves it (default: $XDG_CACHE_HOME/curriculum or
-    ~/.cache/curriculum); an empty value turns it off."""
+def default_cache_dir() -> str | None:
+    """Where the command line keeps the cache: CURRICULUM_CACHE_DIR (empty:
+    no cache), else $XDG_CACHE_HOME/curriculum or ~/.cache/curriculum."""
     folder = os.environ.get("CURRICULUM_CACHE_DIR")
     if folder is None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         folder = os.path.join(base, "curriculum")
+    return folder or None
+
+
+def bytecode_cache(folder: str | os.PathLike | None) -> jinja2.BytecodeCache | None:
+    """The cache in `folder`, or None when there is none or we cannot trust it."""
     if not folder:
         return None
+    folder = os.fspath(folder)
     try:
         os.makedirs(os.path.dirname(os.path.abspath(folder)), exist_ok=True)
         os.mkdir(folder, 0o700)

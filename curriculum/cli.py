@@ -107,23 +107,28 @@ def _parser() -> argparse.ArgumentParser:
     render_options(build, ("md", "html"))
     build.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output)")
 
+    def team_options(sub, teams: str):
+        """How teams are planned: the same options, read the same way, for
+        `team` and `publish --team`."""
+        sub.add_argument("--size", help=f"company size of {teams} (overrides the file's; needed for CSV)")
+        sub.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1 (overrides the file's)")
+        sub.add_argument("--hours-per-week", type=_hours_per_week, metavar="H",
+                         help="study hours per week for members who don't say (overrides the file's; default 5)")
+        sub.add_argument("--no-cohorts", action="store_true",
+                         help="plan everyone alone, without group sessions")
+        sub.add_argument("--progress", action="append", type=Path, default=[], metavar="FILE",
+                         help="progress to re-plan from: a CSV (name,email,module,status,date) or xAPI statements "
+                              "(.json); repeatable, the latest word per person and module wins")
+        sub.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                         help="with --progress: the date to re-plan from (default: today)")
+        sub.add_argument("--baseline", type=Path, metavar="TEAM_JSON",
+                         help="with --progress: the team.json of an earlier run to measure against "
+                              "(default: the plan without progress)")
+
     team = commands.add_parser("team", help="a syllabus per member, a team overview, cohorts, calendar and CSV",
                                parents=[verbosity])
     team.add_argument("team_file", type=Path, metavar="TEAM_FILE", help="team file: .yaml/.yml or .csv")
-    team.add_argument("--size", help="company size (overrides the file's; needed for CSV)")
-    team.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1 (overrides the file's)")
-    team.add_argument("--hours-per-week", type=_hours_per_week, metavar="H",
-                      help="study hours per week for members who don't say (overrides the file's; default 5)")
-    team.add_argument("--no-cohorts", action="store_true",
-                      help="plan everyone alone, without group sessions")
-    team.add_argument("--progress", action="append", type=Path, default=[], metavar="FILE",
-                      help="progress to re-plan from: a CSV (name,email,module,status,date) or xAPI statements "
-                           "(.json); repeatable, the latest word per person and module wins")
-    team.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                      help="with --progress: the date to re-plan from (default: today)")
-    team.add_argument("--baseline", type=Path, metavar="TEAM_JSON",
-                      help="with --progress: the team.json of an earlier run to measure against "
-                           "(default: the plan without progress)")
+    team_options(team, "the team")
     catalog_options(team)
     team.add_argument("--format", dest="formats", action="extend", nargs="+", choices=FORMATS, metavar="FORMAT",
                       help=f"output formats: {', '.join(FORMATS)} (default: md html)")
@@ -148,9 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     catalog_options(publish)
     publish.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
                          help="folder of templates that override the built-in ones")
-    publish.add_argument("--hours-per-week", type=_hours_per_week, default=5.0, metavar="H",
-                         help="study hours per week (default: 5)")
-    publish.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="start date of week 1")
+    team_options(publish, "the teams; the syllabi cover every size")
     publish.add_argument("-o", "--output", metavar="DIR", help="output folder (default: output/TARGET)")
 
     lint = commands.add_parser("lint", help="hold the catalog and its paths to the teaching stance",
@@ -322,10 +325,10 @@ def _path(args) -> int:
     if args.output == "-":
         if len(formats) != 1:
             raise CurriculumError("-o - writes to stdout and takes exactly one --format")
-        _, pages = path_pages(profile, args.modules, formats, args.templates)
+        _, pages = path_pages(profile, args.modules, formats, _templates(args))
         _write_document(next(iter(pages.values())))
         return 0
-    written = path(profile, args.modules, Path(args.output), formats, args.templates)
+    written = path(profile, args.modules, Path(args.output), formats, _templates(args))
     _report(args, written, args.output)
     return 0
 
@@ -343,7 +346,7 @@ def _build(args) -> int:
         raise CurriculumError("build writes a folder of syllabi, not one document for standard output; for one "
                               "syllabus there use: curriculum path --role ROLE --size SIZE --format FORMAT -o -")
     formats = tuple(dict.fromkeys(args.formats or ("md", "html")))
-    written = build(args.modules, Path(args.output), formats, args.templates, args.hours_per_week, args.start)
+    written = build(args.modules, Path(args.output), formats, _templates(args), args.hours_per_week, args.start)
     _report(args, written, args.output)
     return 0
 
@@ -357,17 +360,31 @@ def _team(args) -> int:
             raise CurriculumError("-o - writes the team plan (team.json) to standard output and takes --format json; "
                                   "for one person's syllabus use: curriculum path ... -o -")
         with _progress(args, "planning") as tick:
-            document = team_json(args.team_file, args.modules, args.size, args.start, args.hours_per_week, tick,
-                                 not args.no_cohorts, args.progress, args.as_of, args.baseline)
+            document = team_json(args.team_file, args.modules, _team_options(args), tick)
         _write_document(document)
         return 0
     with _progress(args, "planning") as tick:
         out_dir, written = team(args.team_file, args.modules, args.output and Path(args.output), formats,
-                                args.templates, args.size, args.start, args.hours_per_week, tick=tick,
-                                cohorts=not args.no_cohorts, progress_files=args.progress, as_of=args.as_of,
-                                baseline=args.baseline)
+                                _templates(args), _team_options(args), tick)
     _report(args, written, out_dir)
     return 0
+
+
+def _templates(args):
+    """The templates as the command line finds them: the --templates folders,
+    the cache folder the environment names and the configured browser."""
+    from .cache import default_cache_dir
+    from .render import Templates
+
+    cache_dir = default_cache_dir()
+    return Templates(tuple(args.templates), cache_dir and Path(cache_dir), os.environ.get("CURRICULUM_CHROMIUM"))
+
+
+def _team_options(args):
+    from .pipeline import TeamOptions
+
+    return TeamOptions(args.size, args.start, args.hours_per_week, not args.no_cohorts, tuple(args.progress),
+                       args.as_of, args.baseline)
 
 
 # Seconds a run must take before its progress bar appears.
@@ -396,9 +413,9 @@ def _publish(args) -> int:
     if args.output == "-":
         raise CurriculumError("publish lays out a folder of pages, not one document for standard output: give -o DIR")
     out_dir, written, pushed = publish(
-        args.target, args.modules, args.output and Path(args.output), args.teams, args.templates,
-        args.hours_per_week, args.start, args.push, args.message, args.user,
-        os.environ.get("CURRICULUM_DOKUWIKI_PASSWORD"), args.namespace,
+        args.target, args.modules, args.output and Path(args.output), args.teams, _templates(args),
+        _team_options(args), args.push, args.message, args.user, os.environ.get("CURRICULUM_DOKUWIKI_PASSWORD"),
+        args.namespace,
     )
     _report(args, written, out_dir)
     if pushed and not args.quiet:

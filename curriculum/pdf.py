@@ -35,8 +35,8 @@ _HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 _STAMP = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}")
 
 
-def find_browser() -> str:
-    configured = os.environ.get("CURRICULUM_CHROMIUM")
+def find_browser(configured: str | None = None) -> str:
+    """`configured`, or the first Chromium or Chrome on the PATH."""
     for candidate in ([configured] if configured else []) + list(_CANDIDATES):
         found = candidate if os.path.isfile(candidate) and os.access(candidate, os.X_OK) else shutil.which(candidate)
         if found:
@@ -44,8 +44,8 @@ def find_browser() -> str:
     raise CurriculumError("PDF output needs Chromium or Chrome: install one, or point CURRICULUM_CHROMIUM at it")
 
 
-def html_to_pdf(html: str) -> bytes:
-    browser = find_browser()
+def html_to_pdf(html: str, browser: str | None = None) -> bytes:
+    browser = find_browser(browser)
     with tempfile.TemporaryDirectory(prefix="curriculum-pdf-") as folder:
         page, pdf = Path(folder) / "page.html", Path(folder) / "page.pdf"
         page.write_text(offline(html), encoding="utf-8")

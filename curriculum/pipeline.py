@@ -19,7 +19,7 @@ from .graph import check_graph
 from .loader import read_catalog
 from .model import Catalog, Plan, Profile, TeamPlan
 from .plan import ScheduleTooLong, plan_path
-from .render import make_environment, render_index, render_plan
+from .render import Templates, make_environment, render_index, render_plan
 from .write import write_pages
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,6 @@ def load(module_dirs: Sequence[Path] = ()) -> LoadedCatalog:
     with _gc_paused():
         catalog, problems = read_catalog(module_dirs)
         graph, graph_problems = check_graph(catalog)
-    # The catalog lives as long as the run: keep the collector from
-    # rescanning it while plans and pages are made.
-    gc.freeze()
     raise_if_any(problems + graph_problems)
     return LoadedCatalog(catalog, graph, tuple(Path(d) for d in module_dirs))
 
@@ -76,11 +73,11 @@ def all_plans(loaded: LoadedCatalog, hours_per_week: float = 5.0, start: dt.date
 def build_pages(
     loaded: LoadedCatalog,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    template_dirs: Sequence[Path] = (),
+    templates: Templates = Templates(),
     hours_per_week: float = 5.0,
     start: dt.date | None = None,
 ) -> dict[str, str]:
-    env = make_environment(template_dirs)
+    env = make_environment(templates)
     plans = all_plans(loaded, hours_per_week, start)
     pages: dict[str, str] = {}
     for plan in plans:
@@ -93,26 +90,26 @@ def build(
     module_dirs: Sequence[Path] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    template_dirs: Sequence[Path] = (),
+    templates: Templates = Templates(),
     hours_per_week: float = 5.0,
     start: dt.date | None = None,
 ) -> list[str]:
     """The main job: every role x size syllabus plus index pages, written as
     one full rebuild of `out_dir`. Returns the files written."""
     loaded = load(module_dirs)
-    pages = build_pages(loaded, formats, template_dirs, hours_per_week, start)
-    return write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
+    pages = build_pages(loaded, formats, templates, hours_per_week, start)
+    return write_pages(pages, out_dir, prune=True, protect=_protected(loaded, templates))
 
 
 def path_pages(
     profile: Profile,
     module_dirs: Sequence[Path] = (),
     formats: Sequence[str] = DEFAULT_FORMATS,
-    template_dirs: Sequence[Path] = (),
+    templates: Templates = Templates(),
 ) -> tuple[LoadedCatalog, dict[str, str]]:
     """One tailored syllabus, rendered but not written."""
     loaded = load(module_dirs)
-    env = make_environment(template_dirs)
+    env = make_environment(templates)
     plan = plan_path(loaded.catalog, loaded.graph, profile)
     return loaded, render_plan(env, plan, formats)
 
@@ -122,17 +119,17 @@ def path(
     module_dirs: Sequence[Path] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    template_dirs: Sequence[Path] = (),
+    templates: Templates = Templates(),
 ) -> list[str]:
     """Write one tailored syllabus into `out_dir`, keeping its other files."""
-    loaded, pages = path_pages(profile, module_dirs, formats, template_dirs)
-    return write_pages(pages, out_dir, prune=False, protect=_protected(loaded, template_dirs))
+    loaded, pages = path_pages(profile, module_dirs, formats, templates)
+    return write_pages(pages, out_dir, prune=False, protect=_protected(loaded, templates))
 
 
-def _protected(loaded: LoadedCatalog, template_dirs: Sequence[Path]) -> list[Path]:
+def _protected(loaded: LoadedCatalog, templates: Templates) -> list[Path]:
     """Folders an output folder must never contain: a rebuild there would mix
     generated files with the catalog or templates it was made from."""
-    return [*loaded.dirs, *template_dirs, resources.builtin_modules_dir(), resources.builtin_templates_dir()]
+    return [*loaded.dirs, *templates.dirs, resources.builtin_modules_dir(), resources.builtin_templates_dir()]
 
 
 def lint(module_dirs: Sequence[Path] = (), role: str | None = None, size: str | None = None) -> list:
@@ -149,47 +146,55 @@ def lint(module_dirs: Sequence[Path] = (), role: str | None = None, size: str | 
     return lint_catalog(loaded.catalog, loaded.graph, plans, checked)
 
 
+@dataclass(frozen=True)
+class TeamOptions:
+    """How a team file is planned: what the command line overrides in it
+    (`size`, `start`, `hours_per_week` for members who don't say), whether
+    members meet in group sessions, and the progress to re-plan from, up to
+    `as_of` (default: today) and against the `team.json` in `baseline`
+    (default: the plan without progress). `team` and `publish --team` plan
+    through these same options."""
+
+    size: str | None = None
+    start: dt.date | None = None
+    hours_per_week: float | None = None
+    cohorts: bool = True
+    progress_files: tuple[Path, ...] = ()
+    as_of: dt.date | None = None
+    baseline: Path | None = None
+
+
 def team_plan(
-    team_file: Path,
-    module_dirs: Sequence[Path] = (),
-    size: str | None = None,
-    start: dt.date | None = None,
-    hours_per_week: float | None = None,
-    tick=None,
-    cohorts: bool = True,
-    progress_files: Sequence[Path] = (),
-    as_of: dt.date | None = None,
-    baseline: Path | None = None,
+    team_file: Path, module_dirs: Sequence[Path] = (), options: TeamOptions = TeamOptions(), tick=None
 ) -> tuple[LoadedCatalog, TeamPlan]:
-    """Read and plan a team; without `cohorts`, everyone is planned alone.
-    With `progress_files`, re-planned from what they report up to `as_of`
-    (default: today), against the `team.json` in `baseline` (default: the
-    plan without progress)."""
+    """Read and plan a team."""
+    loaded = load(module_dirs)
+    return loaded, _plan_team_file(loaded, team_file, options, tick)
+
+
+def _plan_team_file(loaded: LoadedCatalog, team_file: Path, options: TeamOptions, tick=None) -> TeamPlan:
     from .team import read_team
     from .teamplan import plan_team
 
-    loaded = load(module_dirs)
-    team = read_team(team_file, loaded.catalog, size, start, hours_per_week, cohorts)
+    team = read_team(team_file, loaded.catalog, options.size, options.start, options.hours_per_week, options.cohorts)
     with _gc_paused():
         progress = None
-        if progress_files:
+        if options.progress_files:
             from .progress import read_progress
 
-            progress = read_progress(progress_files, team, loaded.catalog, as_of or dt.date.today())
-        planned = plan_team(loaded.catalog, loaded.graph, team, tick, progress, baseline)
-    gc.freeze()
-    return loaded, planned
+            progress = read_progress(options.progress_files, team, loaded.catalog, options.as_of or dt.date.today())
+        return plan_team(loaded.catalog, loaded.graph, team, tick, progress, options.baseline)
 
 
 def team_pages(
-    team: TeamPlan, formats: Sequence[str] = DEFAULT_FORMATS, template_dirs: Sequence[Path] = ()
+    team: TeamPlan, formats: Sequence[str] = DEFAULT_FORMATS, templates: Templates = Templates()
 ) -> Iterator[tuple[str, str]]:
     """Every member's syllabus, the overview, the assignments CSV and (with a
     start date) the calendar, page by page."""
     from .exports import assignments_csv_chunks, team_calendar
     from .render import render_team
 
-    yield from render_team(make_environment(template_dirs), team, formats, stream=True)
+    yield from render_team(make_environment(templates), team, formats, stream=True)
     yield "assignments.csv", assignments_csv_chunks(team)
     if team.team.start is not None:
         yield "team.ics", team_calendar(team)
@@ -208,42 +213,23 @@ def team(
     module_dirs: Sequence[Path] = (),
     out_dir: Path | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    template_dirs: Sequence[Path] = (),
-    size: str | None = None,
-    start: dt.date | None = None,
-    hours_per_week: float | None = None,
+    templates: Templates = Templates(),
+    options: TeamOptions = TeamOptions(),
     tick=None,
-    cohorts: bool = True,
-    progress_files: Sequence[Path] = (),
-    as_of: dt.date | None = None,
-    baseline: Path | None = None,
 ) -> tuple[Path, list[str]]:
     """Plan and write a whole team: a full rebuild of its output folder.
     Returns the folder and the files written."""
-    loaded, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, tick, cohorts, progress_files,
-                                as_of, baseline)
-    pages = team_pages(planned, formats, template_dirs)
+    loaded, planned = team_plan(team_file, module_dirs, options, tick)
+    pages = team_pages(planned, formats, templates)
     out_dir = out_dir or default_team_output(planned)
-    return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
+    return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, templates))
 
 
-def team_json(
-    team_file: Path,
-    module_dirs: Sequence[Path] = (),
-    size: str | None = None,
-    start: dt.date | None = None,
-    hours_per_week: float | None = None,
-    tick=None,
-    cohorts: bool = True,
-    progress_files: Sequence[Path] = (),
-    as_of: dt.date | None = None,
-    baseline: Path | None = None,
-) -> str:
+def team_json(team_file: Path, module_dirs: Sequence[Path] = (), options: TeamOptions = TeamOptions(), tick=None) -> str:
     """The team plan as the JSON document `team` writes as team.json."""
     from .render import team_document, to_json
 
-    _, planned = team_plan(team_file, module_dirs, size, start, hours_per_week, tick, cohorts, progress_files,
-                           as_of, baseline)
+    _, planned = team_plan(team_file, module_dirs, options, tick)
     return to_json(team_document(planned))
 
 
@@ -253,7 +239,7 @@ def lint_team(
     """Structure advice for a team file, as lint findings located in the file."""
     from .lint import Finding
 
-    _, planned = team_plan(team_file, module_dirs, size, start)
+    _, planned = team_plan(team_file, module_dirs, TeamOptions(size=size, start=start))
     return [Finding(a.code, a.message, f"{planned.team.source}:{a.line}") for a in planned.advice]
 
 
@@ -277,46 +263,39 @@ def publish(
     module_dirs: Sequence[Path] = (),
     out_dir: Path | None = None,
     team_files: Sequence[Path] = (),
-    template_dirs: Sequence[Path] = (),
-    hours_per_week: float = 5.0,
-    start: dt.date | None = None,
+    templates: Templates = Templates(),
+    options: TeamOptions = TeamOptions(),
     push: str | None = None,
     message: str = "Update ML upskilling syllabi",
     user: str | None = None,
     password: str | None = None,
     namespace: str | None = None,
 ) -> tuple[Path, list[str], str | None]:
-    """Lay out every role x size syllabus (and the given teams) for a wiki or
-    site; write them to `out_dir` (default output/TARGET) and, with `push`,
-    send them to a git wiki's remote or a DokuWiki (as `user`). Returns the
-    folder, the files and what was pushed."""
-    from .publish import TARGETS, Publication, collect_pages, publish_pages
+    """Lay out every role x size syllabus (at `options.hours_per_week`,
+    default 5, from `options.start`) and the given teams (planned with
+    `options` exactly as `team` plans them) for a wiki, site or LMS; write
+    them to `out_dir` (default output/TARGET) and, with `push`, send them to a
+    git wiki's remote or a DokuWiki (as `user`). Returns the folder, the
+    files and what was pushed."""
+    from .publish import TARGETS, Publication, check_options, collect_pages, publish_pages
     from .publish.dokuwiki import DEFAULT_NAMESPACE, check_dokuwiki_url, push_dokuwiki
     from .publish.git_wiki import check_git_url, push_git_wiki
-    from .team import read_team
-    from .teamplan import plan_team
 
-    if target not in TARGETS:
-        raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
-    if push is not None and target not in ("git-wiki", "dokuwiki"):
-        raise CurriculumError(f"--push works with --target git-wiki or dokuwiki, not {target}")
+    check_options(target, push=push, namespace=namespace)
     if target == "dokuwiki" and push is not None and not (user and password):
         raise CurriculumError("a DokuWiki push needs --user and the password in CURRICULUM_DOKUWIKI_PASSWORD")
-    if namespace and target != "dokuwiki":
-        raise CurriculumError("--namespace is for --target dokuwiki")
+    if (options.progress_files or options.baseline) and len(team_files) != 1:
+        raise CurriculumError("--progress and --baseline re-plan one team: give exactly one --team")
     # A malformed URL is one clear line before any work, not a failure after it.
     if push is not None:
         (check_git_url if target == "git-wiki" else check_dokuwiki_url)(push)
     loaded = load(module_dirs)
-    plans = all_plans(loaded, hours_per_week, start)
-    teams = []
-    for team_file in team_files:
-        team = read_team(team_file, loaded.catalog, None, start, None)
-        teams.append(plan_team(loaded.catalog, loaded.graph, team))
+    plans = all_plans(loaded, options.hours_per_week or 5.0, options.start)
+    teams = tuple(_plan_team_file(loaded, team_file, options) for team_file in team_files)
     out_dir = out_dir or DEFAULT_OUTPUT / target
-    publication = Publication(tuple(plans), tuple(teams), loaded.catalog, tuple(template_dirs), namespace)
+    publication = Publication(tuple(plans), teams, loaded.catalog, templates, namespace)
     pages = collect_pages(publish_pages(target, publication))
-    written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, template_dirs))
+    written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, templates))
     pushed = None
     if push is not None and target == "git-wiki":
         pushed = push_git_wiki(pages, push, message)

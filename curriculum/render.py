@@ -36,9 +36,23 @@ FORMATS = ("md", "html", "json", "pdf")
 JSON_SCHEMA_VERSION = 1
 
 
-def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = ".md") -> jinja2.Environment:
+@dataclasses.dataclass(frozen=True)
+class Templates:
+    """How pages are rendered: the user's template folders (searched before
+    the built-in templates), the folder compiled templates are kept in
+    between runs (None: none) and the browser that prints PDFs (None: the
+    first Chromium or Chrome on the PATH). The command line decides them;
+    the library reads no environment variable."""
+
+    dirs: tuple[Path, ...] = ()
+    cache_dir: Path | None = None
+    browser: str | None = None
+
+
+def make_environment(templates: Templates = Templates(), md_link_suffix: str = ".md") -> jinja2.Environment:
     """The template environment. Markdown pages link each other as NAME plus
     `md_link_suffix` (git wikis link pages without the .md)."""
+    template_dirs = templates.dirs
     for directory in template_dirs:
         if not Path(directory).is_dir():
             raise CurriculumError("templates directory not found", directory)
@@ -49,13 +63,14 @@ def make_environment(template_dirs: Sequence[Path] = (), md_link_suffix: str = "
     )
     env = jinja2.Environment(
         loader=loader,
-        bytecode_cache=bytecode_cache(),
+        bytecode_cache=bytecode_cache(templates.cache_dir),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml", "xml.j2"), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.extend(pdf_browser=templates.browser)
     env.filters.update(
         markdown=markdown_html,
         safe_url=safe_url,
@@ -159,7 +174,7 @@ def _render_as(env: jinja2.Environment, template: str, fmt: str, **context: Any)
     if fmt == "pdf":
         from .pdf import html_to_pdf  # deferred: needs a browser
 
-        return html_to_pdf(_render(env, f"{template}.html.j2", **context))
+        return html_to_pdf(_render(env, f"{template}.html.j2", **context), env.pdf_browser)
     return _render(env, f"{template}.{fmt}.j2", **context)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from curriculum.cache import bytecode_cache
+from curriculum.cache import bytecode_cache, default_cache_dir
 from curriculum.cli import main
 from curriculum.render import make_environment
 
@@ -69,7 +69,7 @@ def test_a_cache_folder_others_can_write_is_skipped(tmp_path, cache):
     cache.chmod(0o777)
     assert build(tmp_path) == 0
     assert not marker.exists()
-    assert bytecode_cache() is None
+    assert bytecode_cache(cache) is None
 
 
 def test_a_cache_file_others_can_write_is_never_read(tmp_path, cache):
@@ -104,11 +104,21 @@ def test_a_cache_owned_by_someone_else_is_skipped(tmp_path, cache):
     assert build(tmp_path) == 0
     assert not marker.exists()  # files owned by another user: never read
     os.chown(cache, nobody, nobody)
-    assert bytecode_cache() is None  # and a folder owned by another user: not used at all
+    assert bytecode_cache(cache) is None  # and a folder owned by another user: not used at all
 
 
 def test_empty_setting_turns_the_cache_off(tmp_path, monkeypatch):
     monkeypatch.setenv("CURRICULUM_CACHE_DIR", "")
-    assert bytecode_cache() is None
+    assert default_cache_dir() is None
     assert build(tmp_path) == 0
 
+
+
+def test_the_library_reads_no_cache_setting(tmp_path, cache):
+    """Only the command line decides where the cache is: a program calling
+    the library gets no cache unless it passes a folder."""
+    from curriculum.render import Templates
+
+    assert make_environment().bytecode_cache is None
+    assert not cache.exists()
+    assert make_environment(Templates(cache_dir=cache)).bytecode_cache is not None

@@ -459,3 +459,56 @@ def test_a_successful_push_does_not_print_the_url_secret(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert f"pushed to file://{tmp_path}/wiki.git?***: " in out
     assert SECRET not in out + err
+
+
+# --- publish --team plans as `team` does ----------------------------------------------
+
+EXAMPLES = SAMPLE_TEAM.parent
+
+
+@pytest.mark.parametrize("team_file, options", [
+    (SAMPLE_TEAM, ["--hours-per-week", "3", "--start", "2027-02-01"]),
+    (EXAMPLES / "payments-risk.csv", ["--size", "medium", "--start", "2027-02-01", "--no-cohorts"]),
+    (SAMPLE_TEAM, ["--progress", str(EXAMPLES / "payments-risk-progress.csv"), "--as-of", "2027-03-01"]),
+])
+def test_publish_team_plans_exactly_as_the_team_command(tmp_path, team_file, options):
+    """The same team file and options give the same schedule whether the
+    team is planned by `team` or published with the syllabi."""
+    assert main(["-q", "team", str(team_file), *options, "-o", str(tmp_path / "team")]) == 0
+    assert main(["-q", "publish", "--target", "site", "--team", str(team_file), *options,
+                 "-o", str(tmp_path / "site")]) == 0
+    [published] = (tmp_path / "site" / "teams").iterdir()
+    for name in ("assignments.csv", "team.ics"):
+        assert (published / name).read_bytes() == (tmp_path / "team" / name).read_bytes(), name
+
+
+def test_progress_re_plans_one_published_team_only(tmp_path, capsys):
+    progress = str(EXAMPLES / "payments-risk-progress.csv")
+    assert main(["-q", "publish", "--target", "site", "--team", str(SAMPLE_TEAM), "--team",
+                 str(EXAMPLES / "payments-risk.csv"), "--size", "small", "--progress", progress,
+                 "-o", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "curriculum: error: --progress and --baseline re-plan one team: give exactly one --team")
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_option_a_target_does_not_take_is_one_clear_line(tmp_path, capsys):
+    assert main(["-q", "publish", "--target", "site", "--namespace", "x", "-o", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err.strip() == "curriculum: error: --namespace works with --target dokuwiki, not site"
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_library_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    """Process-wide settings belong to the program that calls the library:
+    builds in a long-running process (a web app, a notebook) must not pile up
+    frozen objects or switch the collector off."""
+    import gc
+
+    from curriculum.pipeline import build, team
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    for index in range(3):
+        build(out_dir=tmp_path / f"build-{index}", formats=("md",))
+        team(SAMPLE_TEAM, out_dir=tmp_path / f"team-{index}", formats=("md",))
+        assert gc.isenabled() and gc.get_freeze_count() == frozen

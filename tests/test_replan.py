@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from curriculum.cli import main
 from curriculum.graph import check_graph
 from curriculum.model import FINISHED, week_of
-from curriculum.pipeline import team_plan
+from curriculum.pipeline import TeamOptions, team_plan
 from curriculum.progress import Entry, Progress
 from curriculum.teamplan import plan_team
 
@@ -106,7 +106,7 @@ def sample():
     files = [EXAMPLES / "payments-risk-progress.csv", EXAMPLES / "payments-risk-statements.json"]
     as_of = dt.date(2027, 3, 10)
     _, baseline = team_plan(SAMPLE)
-    loaded, planned = team_plan(SAMPLE, progress_files=files, as_of=as_of)
+    loaded, planned = team_plan(SAMPLE, options=TeamOptions(progress_files=tuple(files), as_of=as_of))
     return loaded, baseline, planned, as_of
 
 
@@ -141,7 +141,7 @@ def test_a_target_date_puts_late_forecasts_at_risk(tmp_path, sample):
     team_file = tmp_path / "team.yaml"
     team_file.write_text(text, encoding="utf-8")
     files = [EXAMPLES / "payments-risk-progress.csv", EXAMPLES / "payments-risk-statements.json"]
-    _, targeted = team_plan(team_file, progress_files=files, as_of=as_of)
+    _, targeted = team_plan(team_file, options=TeamOptions(progress_files=tuple(files), as_of=as_of))
     for member, plan in targeted.plans:
         standing = targeted.progress[member.name]
         assert standing.at_risk == (planned.progress[member.name].at_risk or plan.end_date > dt.date(2027, 12, 31))

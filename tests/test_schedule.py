@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from curriculum.graph import ancestors_of, check_graph
 from curriculum.model import STAGES, Catalog, Facilitation, Member, Profile, Role, Size, Team
-from curriculum.pipeline import load, team_plan
+from curriculum.pipeline import TeamOptions, load, team_plan
 from curriculum.plan import plan_path
 from curriculum.schedule import CohortSettings
 from curriculum.teamplan import plan_team
@@ -144,7 +144,7 @@ def test_sample_team_keeps_every_rule_and_groups_most_shared_hours():
 
 
 def test_no_cohorts_is_everyone_alone_and_path_equals_team_member_page():
-    loaded, planned = team_plan(SAMPLE, cohorts=False)
+    loaded, planned = team_plan(SAMPLE, options=TeamOptions(cohorts=False))
     assert planned.cohorts == ()
     for member, plan in planned.plans:
         assert all(step.week == step.solo_week and step.cohort is None for step in plan.steps)

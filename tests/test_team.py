@@ -12,7 +12,7 @@ from curriculum.cli import main
 from curriculum.errors import CurriculumError
 from curriculum.schedule import CohortSettings
 from curriculum.exports import assignments_csv, team_calendar
-from curriculum.pipeline import load, team_plan
+from curriculum.pipeline import TeamOptions, load, team_plan
 from curriculum.limits import MAX_HOURS_PER_WEEK
 from curriculum.team import MAX_EMAIL, MAX_NAME, member_slugs, read_team
 from curriculum.model import Member
@@ -42,7 +42,7 @@ def write_team(tmp_path):
 
 
 def plan_of(team_file, small, **options):
-    return team_plan(team_file, [small], **options)[1]
+    return team_plan(team_file, [small], TeamOptions(**options))[1]
 
 
 def errors_of(path, small, **options) -> list[str]:
@@ -498,7 +498,7 @@ def test_old_module_ids_in_yaml_and_csv_team_files_name_the_module_that_replaces
     for path in (yaml_path, csv_path):
         team = read_team(path, load([catalog]).catalog, size="medium")
         assert [(m.knows, m.goals) for m in team.members] == [(("python",), ("boosting",)), (("boosting",), ())]
-        planned = team_plan(path, [catalog], size="medium")[1]
+        planned = team_plan(path, [catalog], TeamOptions(size="medium"))[1]
         (ana, ana_plan), (ben, ben_plan) = planned.plans
         assert "boosting" in [s.module.id for s in ana_plan.steps]
         assert "boosting" not in [s.module.id for s in ben_plan.steps]

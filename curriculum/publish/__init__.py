@@ -17,17 +17,28 @@ import jinja2
 
 from ..errors import CurriculumError
 from ..model import Catalog, Plan, TeamPlan
-from ..render import render_team
+from ..render import Templates, render_team
 from ..team import slugify
 
-# Target -> (module, function making its pages). A module is imported when its
-# target is used, so a run loads only what it publishes.
+@dataclass(frozen=True)
+class Target:
+    """A publishing target: the module and function that make its pages,
+    and the options beyond the common ones it takes (`push`, `namespace`,
+    `base_url`): giving one to a target that does not take it is an error."""
+
+    module: str
+    function: str
+    options: frozenset[str] = frozenset()
+
+
+# A target's module is imported when the target is used, so a run loads only
+# what it publishes.
 TARGETS = {
-    "site": ("site", "site_pages"),
-    "mkdocs": ("mkdocs", "mkdocs_pages"),
-    "git-wiki": ("git_wiki", "git_wiki_pages"),
-    "dokuwiki": ("dokuwiki", "dokuwiki_pages"),
-    "confluence": ("confluence", "confluence_pages"),
+    "site": Target("site", "site_pages"),
+    "mkdocs": Target("mkdocs", "mkdocs_pages"),
+    "git-wiki": Target("git_wiki", "git_wiki_pages", frozenset({"push"})),
+    "dokuwiki": Target("dokuwiki", "dokuwiki_pages", frozenset({"push", "namespace"})),
+    "confluence": Target("confluence", "confluence_pages"),
 }
 SITE_NAME = "ML upskilling syllabi"
 
@@ -40,17 +51,28 @@ class Publication:
     plans: tuple[Plan, ...]
     teams: tuple[TeamPlan, ...] = ()
     catalog: Catalog | None = None  # for targets that export the whole catalog
-    template_dirs: tuple[Path, ...] = ()
+    templates: Templates = Templates()
     namespace: str | None = None  # dokuwiki
     base_url: str | None = None  # where the published site lives, for targets that link to it
 
 
-def publish_pages(target: str, publication: Publication) -> Iterator[tuple[str, str | bytes]]:
+def check_options(target: str, **given) -> None:
+    """An unknown target, or an option given to a target that does not take
+    it, is one clear line before any work."""
     if target not in TARGETS:
         raise CurriculumError(f"unknown publish target '{target}'; targets: {', '.join(TARGETS)}")
+    for option, value in sorted(given.items()):
+        if value is not None and option not in TARGETS[target].options:
+            takers = [name for name, other in TARGETS.items() if option in other.options]
+            raise CurriculumError(f"--{option.replace('_', '-')} works with --target {' or '.join(takers)}, "
+                                  f"not {target}")
+
+
+def publish_pages(target: str, publication: Publication) -> Iterator[tuple[str, str | bytes]]:
+    check_options(target, namespace=publication.namespace, base_url=publication.base_url)
     check_team_names(publication.teams)
-    module, function = TARGETS[target]
-    return getattr(importlib.import_module(f".{module}", __name__), function)(publication)
+    chosen = TARGETS[target]
+    return getattr(importlib.import_module(f".{chosen.module}", __name__), chosen.function)(publication)
 
 
 def collect_pages(pages: Iterable[tuple[str, str | bytes]]) -> dict[str, str | bytes]:

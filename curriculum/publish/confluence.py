@@ -21,8 +21,8 @@ def confluence_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     parent title), ready for an importer or the REST API. Confluence links
     pages by title and wants each title once in a space (in any case): a
     title already taken gets ` (2)`, ` (3)`, ... in the order given."""
-    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
-    env = make_environment(template_dirs)
+    plans, teams = publication.plans, publication.teams
+    env = make_environment(publication.templates)
     env.filters["storage"] = storage_format
     env.globals["page_link"] = _confluence_link
     taken: set[str] = set()

@@ -27,7 +27,7 @@ import jinja2
 
 from ..errors import CurriculumError
 from ..model import TeamPlan
-from ..render import _render, _team_overview, index_grid, make_environment, member_view, safe_url, sessions_by_id
+from ..render import Templates, _render, _team_overview, index_grid, make_environment, member_view, safe_url, sessions_by_id
 from ..team import slugify
 from . import SITE_NAME, Publication, team_folders
 from .remote import clean_text, display_url, parse_url, redact
@@ -56,7 +56,7 @@ def dokuwiki_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     page id with ':' as '/' plus '.txt', as in DokuWiki's `data/pages` tree."""
     plans, teams = publication.plans, publication.teams
     namespace = check_namespace(DEFAULT_NAMESPACE if publication.namespace is None else publication.namespace)
-    env = dokuwiki_environment(publication.template_dirs, namespace)
+    env = dokuwiki_environment(publication.templates, namespace)
     folders = team_folders(teams)
     team_links = [(f"{namespace}:teams:{folders[i]}:start", team.team.name) for i, team in enumerate(teams)]
     yield page_path(f"{namespace}:start"), _render(
@@ -128,8 +128,8 @@ def _member_pages(team: TeamPlan) -> dict[str, str]:
     return pages
 
 
-def dokuwiki_environment(template_dirs: Sequence[Path] = (), namespace: str = DEFAULT_NAMESPACE) -> jinja2.Environment:
-    env = make_environment(template_dirs)
+def dokuwiki_environment(templates: Templates = Templates(), namespace: str = DEFAULT_NAMESPACE) -> jinja2.Environment:
+    env = make_environment(templates)
     env.filters.update(dw=dw_text, dw_markdown=dw_markdown, dw_title=dw_title, dw_heading=dw_heading,
                        dw_url=dw_url)
     env.globals.update(dw_link=dw_link, dw_external=dw_external, namespace=namespace,

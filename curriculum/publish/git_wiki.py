@@ -51,8 +51,8 @@ def git_wiki_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     GitLab and Gitea wikis expect. Names are unique in the one flat
     namespace: a team page or member page whose natural name is taken gets
     `-2`, `-3`, ... in the order given."""
-    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
-    env = make_environment(template_dirs, md_link_suffix="")
+    plans, teams = publication.plans, publication.teams
+    env = make_environment(publication.templates, md_link_suffix="")
     taken = {name.casefold() for name in SPECIAL_PAGES} | {plan.slug.casefold() for plan in plans}
     # Team overviews first, so they keep their natural names before any member page.
     overviews = [unique_name(f"team-{folder}", taken) for folder in team_folders(teams)]

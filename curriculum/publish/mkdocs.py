@@ -13,8 +13,8 @@ from . import Publication, SITE_NAME, _team_files, team_folders
 def mkdocs_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     """`mkdocs.yml` and a `docs/` tree that `mkdocs build --strict` builds
     (Backstage TechDocs and many internal wikis are MkDocs)."""
-    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
-    env = make_environment(template_dirs)
+    plans, teams = publication.plans, publication.teams
+    env = make_environment(publication.templates)
     nav: list = [{"Home": "index.md"}]
     by_role: dict[str, list] = {}
     for plan in plans:

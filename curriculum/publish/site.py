@@ -16,8 +16,8 @@ def site_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     a home page by role and size, every syllabus, each team with its members,
     a page per module, and a search over module titles and outcomes that runs
     in the browser."""
-    plans, teams, template_dirs = publication.plans, publication.teams, publication.template_dirs
-    env = make_environment(template_dirs)
+    plans, teams = publication.plans, publication.teams
+    env = make_environment(publication.templates)
     modules = {}
     for plan in plans:
         for step in plan.steps:
