@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import CurriculumError
+from .manifest import MANIFEST, MAX_BYTES, accepted, manifest_json
 
 log = logging.getLogger(__name__)
 
-MANIFEST = ".curriculum-manifest.json"
 _OWN = ".curriculum-"  # every name with this prefix is curriculum's own, never a page
 _LOCK = ".curriculum-lock"
 _JOURNAL = ".curriculum-journal.json"
@@ -554,7 +554,7 @@ def _apply(root: int, plan: _Plan, out_dir: Path) -> None:
         if staged is not None:
             staged.close()
             os.close(staging)
-    _replace_file(root, MANIFEST, json.dumps({"generated": generated, "folders": folders}, indent=1) + "\n")
+    _replace_file(root, MANIFEST, manifest_json(generated, folders=folders))
     _sync(root)
     os.unlink(_JOURNAL, dir_fd=root)
 
@@ -681,12 +681,16 @@ def _remove_staged_elsewhere(root: int, staging: int) -> None:
 
 
 def _read_own(folder: int, name: str) -> bytes:
-    """Read one of our own files, never through a link and never from a FIFO."""
+    """Read one of our own files, never through a link, never from a FIFO
+    and never one bigger than any list curriculum writes."""
     fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
     with open(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        return handle.read()
+        data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise OSError(errno.EFBIG, "larger than any list curriculum writes")
+        return data
 
 
 def _read_manifest(root: int, out_dir: Path) -> _Previous:
@@ -750,13 +754,8 @@ def _paths(values, where: Path) -> frozenset[str]:
     if not isinstance(values, list):
         log.warning("%s is damaged; every file in the folder is treated as yours", where)
         return frozenset()
-    good = set()
-    for value in values:
-        if _plain(value):
-            good.add(value)
-        else:
-            log.warning("%s lists %r, not a plain path inside the output folder; ignored", where, value)
-    return frozenset(good)
+    return frozenset(accepted(values, lambda value: None if _plain(value) else "not a plain path inside the folder",
+                              str(where)))
 
 
 def _plain(value, allow_root: bool = False) -> bool:

@@ -366,8 +366,8 @@ def test_a_doctored_manifest_cannot_change_other_peoples_pages(dokuwiki, plans, 
         assert dokuwiki.rpc().wiki.getPage(pid) == f"Written by a person: {text}\n", pid
     warnings = caplog.text
     for entry in (f"{ns}:..:x", f"{ns}:.y", f"{ns.upper()}:Z", f"{ns}/w", manifest_id):
-        assert f"lists '{entry}', not a page curriculum writes" in warnings, entry
-    assert f"... and 4 more entries of {manifest_id} ignored" in warnings  # elsewhere:victim, a__b, %%:start, <code>
+        assert f'lists "{entry}" (' in warnings and "): not a page curriculum wrote; ignored" in warnings, entry
+    assert f"... and 4 more entries of the DokuWiki page {manifest_id} ignored" in warnings  # elsewhere:victim, a__b, %%:start, <code>
     assert f"{ns}:people is no longer generated but was last changed by editor, not by admin" in warnings
     manifest = dokuwiki.rpc().wiki.getPage(manifest_id)
     assert set(re.search(r"<code>\n(.*?)\n</code>", manifest, re.S).group(1).splitlines()) == set(_by_id(second))

@@ -330,7 +330,7 @@ def test_an_oversized_manifest_is_refused(tmp_path, wiki_remote, monkeypatch):
     monkeypatch.setattr(git_wiki, "MAX_MANIFEST_BYTES", 100)
     commit_to_wiki(wiki_remote, tmp_path / "attacker", {".curriculum-manifest.json": json.dumps(
         {"generated": [f"page-{n}.md" for n in range(50)]})})
-    with pytest.raises(CurriculumError, match="larger than any manifest curriculum writes"):
+    with pytest.raises(CurriculumError, match="larger than any list curriculum writes"):
         publish("git-wiki", out_dir=tmp_path / "o", push=str(wiki_remote))
 
 

@@ -272,7 +272,7 @@ def test_a_tampered_manifest_touches_nothing_outside_or_of_the_users(tmp_path, c
     assert (out / "mine" / "notes.txt").read_text() == "mine" and (out / "empty-of-mine").is_dir()
     assert not (out / "a.md").exists()
     assert json.loads((out / MANIFEST).read_text()) == {"generated": ["b.md"], "folders": []}
-    assert "lists '../victim', not a plain path inside the output folder; ignored" in caplog.text
+    assert 'lists "../victim" (not a plain path inside the folder): not a file curriculum wrote; ignored' in caplog.text
 
 
 def test_a_tampered_journal_touches_nothing_outside(tmp_path):

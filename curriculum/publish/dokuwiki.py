@@ -26,6 +26,7 @@ from xml.parsers.expat import ExpatError
 import jinja2
 
 from ..errors import CurriculumError
+from ..manifest import MAX_BYTES, accepted, check_size
 from ..model import TeamPlan
 from ..render import Templates, _render, _team_overview, index_grid, make_environment, member_view, safe_url, sessions_by_id
 from ..team import slugify
@@ -41,8 +42,7 @@ TIMEOUT = 30.0
 # Page ids and namespaces in the characters DokuWiki's cleanID keeps;
 # `canonical_id` checks the rest of what it does.
 _PAGE_ID = re.compile(r"^[a-z0-9_.-]+(?::[a-z0-9_.-]+)*$")
-# Far above any manifest curriculum writes; a bigger one is not ours.
-MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+MAX_MANIFEST_BYTES = MAX_BYTES
 _MAX_WARNINGS = 5
 
 
@@ -417,17 +417,14 @@ def _previous_ids(wiki: _Wiki, listing: Mapping[str, Mapping], manifest_id: str,
     info = listing.get(manifest_id)
     if info is None:
         return set()
-    too_big = CurriculumError(f"the DokuWiki page {manifest_id} is larger than any list curriculum writes "
-                              f"({MAX_MANIFEST_BYTES // (1024 * 1024)} MiB); check who changed it")
+    where = f"the DokuWiki page {manifest_id}"
     try:
         size = int(info.get("size", 0))
     except (TypeError, ValueError):
         size = 0
-    if size > MAX_MANIFEST_BYTES:
-        raise too_big
+    check_size(size, where, MAX_MANIFEST_BYTES)
     text = wiki.get_page(manifest_id)
-    if len(text.encode("utf-8")) > MAX_MANIFEST_BYTES:
-        raise too_big
+    check_size(len(text.encode("utf-8")), where, MAX_MANIFEST_BYTES)
     return _manifest_ids(text, namespace)
 
 
@@ -460,21 +457,16 @@ def _manifest_ids(text: str, namespace: str) -> set[str]:
     if not match:
         return set()
     manifest_id = f"{namespace}:{MANIFEST_PAGE}"
-    ids, ignored = set(), []
-    for line in match.group(1).splitlines():
-        pid = line.strip()
-        if not pid:
-            continue
-        if canonical_id(pid) and pid.startswith(namespace + ":") and pid != manifest_id:
-            ids.add(pid)
-        else:
-            ignored.append(pid)
-    for pid in ignored[:_MAX_WARNINGS]:
-        log.warning("the DokuWiki page %s lists '%s', not a page curriculum writes under %s; ignored",
-                    manifest_id, clean_text(pid, 200), namespace)
-    if len(ignored) > _MAX_WARNINGS:
-        log.warning("... and %d more entries of %s ignored", len(ignored) - _MAX_WARNINGS, manifest_id)
-    return ids
+
+    def problem(pid: str) -> str | None:
+        if pid == manifest_id:
+            return "the list itself"
+        if not (canonical_id(pid) and pid.startswith(namespace + ":")):
+            return f"not a page id under {namespace}"
+        return None
+
+    listed = (line.strip() for line in match.group(1).splitlines())
+    return accepted([pid for pid in listed if pid], problem, f"the DokuWiki page {manifest_id}", "page")
 
 
 class _CookieMixin:

@@ -24,17 +24,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from ..errors import CurriculumError
+from ..manifest import MANIFEST, MAX_BYTES, accepted, check_size, manifest_json
 from ..render import make_environment, render_index, render_plan, render_team
 from . import Publication, _md_text, team_folders, unique_name
 from .remote import clean_text, display_url, parse_url, redact
 
 log = logging.getLogger(__name__)
 
-WIKI_MANIFEST = ".curriculum-manifest.json"
 # The wikis' own special pages (compared case-folded, as some wikis do).
 SPECIAL_PAGES = ("Home", "_Sidebar", "_Footer")
-# Far above any manifest curriculum writes; a bigger one is not ours.
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_MANIFEST_BYTES = MAX_BYTES
 # Seconds any one git command may take (a clone of a large wiki included).
 GIT_TIMEOUT = 600.0
 # Transports git may use: no `ext::` or `fd::` helper that runs commands.
@@ -127,7 +126,7 @@ def push_git_wiki(pages: Mapping[str, str], url: str, message: str) -> str:
         work = Path(folder) / "wiki"
         # core.symlinks: links in the wiki are checked out as links, so they are seen (and never followed).
         _git("clone", "--quiet", "--config", "core.symlinks=true", "--", url, str(work), url=url)
-        for name in [WIKI_MANIFEST, *sorted(pages)]:
+        for name in [MANIFEST, *sorted(pages)]:
             problem = _file_problem(work, name)
             if problem:
                 raise CurriculumError(f"the wiki's {problem}; curriculum never writes through a link or over "
@@ -143,7 +142,7 @@ def push_git_wiki(pages: Mapping[str, str], url: str, message: str) -> str:
                 os.unlink(work / name)  # unlink never follows a link; the folders above were checked
         for name, text in sorted(pages.items()):
             _write_file(work, name, text)
-        _write_file(work, WIKI_MANIFEST, json.dumps({"generated": sorted(pages)}, indent=1) + "\n")
+        _write_file(work, MANIFEST, manifest_json(pages))
         _git("add", "--all", cwd=work, url=url)
         if not _git("status", "--porcelain", cwd=work, url=url).strip():
             log.info("the wiki is already up to date")
@@ -169,7 +168,7 @@ def _page_name_problem(name: object) -> str | None:
         return "not a plain relative path"
     if any(part.casefold() == ".git" for part in parts):
         return "inside git's own folder"
-    if name.casefold() == WIKI_MANIFEST:
+    if name.casefold() == MANIFEST:
         return "curriculum's manifest"
     return None
 
@@ -204,36 +203,22 @@ def _previous_wiki_pages(work: Path) -> set[str]:
     """The pages the wiki's manifest says curriculum wrote, each one checked;
     entries that are not a plain page inside the clone are ignored, with a
     warning."""
-    path = work / WIKI_MANIFEST
+    where = f"the wiki's {MANIFEST}"
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(work / MANIFEST, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         return set()
     with os.fdopen(fd, "rb") as handle:
         data = handle.read(MAX_MANIFEST_BYTES + 1)
-    if len(data) > MAX_MANIFEST_BYTES:
-        raise CurriculumError(f"the wiki's {WIKI_MANIFEST} is larger than any manifest curriculum writes "
-                              f"({MAX_MANIFEST_BYTES // (1024 * 1024)} MiB); check who changed it")
+    check_size(len(data), where, MAX_MANIFEST_BYTES)
     try:
         entries = json.loads(data.decode("utf-8"))["generated"]
     except (ValueError, KeyError, TypeError):
         entries = None
     if not isinstance(entries, list):
-        log.warning("the wiki's %s is not a list of generated pages; it is ignored", WIKI_MANIFEST)
+        log.warning("%s is not a list of generated pages; it is ignored", where)
         return set()
-    pages, ignored = set(), []
-    for entry in entries:
-        problem = _page_name_problem(entry) or _file_problem(work, entry)
-        if problem:
-            ignored.append((entry, problem))
-        else:
-            pages.add(entry)
-    for entry, problem in ignored[:_MAX_WARNINGS]:
-        log.warning("the wiki's %s lists %s (%s): not a page curriculum wrote; ignored",
-                    WIKI_MANIFEST, clean_text(json.dumps(entry, ensure_ascii=True), 200), clean_text(problem, 200))
-    if len(ignored) > _MAX_WARNINGS:
-        log.warning("... and %d more entries of %s ignored", len(ignored) - _MAX_WARNINGS, WIKI_MANIFEST)
-    return pages
+    return accepted(entries, lambda entry: _page_name_problem(entry) or _file_problem(work, entry), where, "page")
 
 
 def _write_file(work: Path, name: str, text: str) -> None:
