@@ -28,6 +28,8 @@ TARGETS = {
     "git-wiki": ("git_wiki", "git_wiki_pages"),
     "dokuwiki": ("dokuwiki", "dokuwiki_pages"),
     "confluence": ("confluence", "confluence_pages"),
+    "degreed": ("degreed", "degreed_pages"),
+    "open-badges": ("open_badges", "open_badges_pages"),
 }
 SITE_NAME = "ML upskilling syllabi"
 
