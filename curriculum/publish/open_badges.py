@@ -69,7 +69,8 @@ def achievement(module: Module, activity_base: str) -> dict:
         "id": f"{activity}#achievement",
         "type": ["Achievement"],
         "name": title,
-        "description": one_line(module.summary or module.description) or title,
+        # Short, as wallets show it: the summary, else the description's first paragraph.
+        "description": one_line(module.summary or module.description.strip().split("\n\n")[0]) or title,
         # Markdown, as OB 3.0 allows, made safe as on the Markdown syllabi.
         "criteria": {"narrative": md_text(criteria)},
         "alignment": [{
