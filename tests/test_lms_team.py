@@ -22,7 +22,7 @@ from jsonschema import Draft201909Validator
 from curriculum.cli import main
 from curriculum.errors import CurriculumError
 from curriculum.model import FINISHED
-from curriculum.pipeline import all_plans, load, publish, team_plan
+from curriculum.pipeline import all_plans, publish, team_plan
 from curriculum.publish import Publication, collect_pages, publish_pages, team_folders
 from curriculum.text import one_line
 
@@ -69,7 +69,8 @@ def validators(third_party):
     # Without rfc3339-validator installed, jsonschema skips date-time silently.
     assert not checker.conforms("2027-03-09", "date-time") and checker.conforms("2027-03-09T00:00:00Z", "date-time")
     achievement = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/Achievement"}
-    return Draft201909Validator(achievement, format_checker=checker), Draft201909Validator(schema, format_checker=checker)
+    return (Draft201909Validator(achievement, format_checker=checker),
+            Draft201909Validator(schema, format_checker=checker))
 
 
 def check_open_badges(pages: dict[str, str], validators) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -161,7 +162,8 @@ def test_open_badges_for_the_sample_team_are_valid_and_name_members_by_hashed_em
     assert first["name"] == module.title and first["description"] == module.summary
     assert set(credentials) == {"open-badges/teams/payments-risk/ana-ruiz/end-to-end-first-slice.json",
                                 "open-badges/teams/payments-risk/chen-wei/end-to-end-first-slice.json"}
-    for path, email, day in (("ana-ruiz", "ana@example.com", "2027-03-09"), ("chen-wei", "chen@example.com", "2027-03-10")):
+    for path, email, day in (("ana-ruiz", "ana@example.com", "2027-03-09"),
+                             ("chen-wei", "chen@example.com", "2027-03-10")):
         document = credentials[f"open-badges/teams/payments-risk/{path}/end-to-end-first-slice.json"]
         assert document["validFrom"] == f"{day}T00:00:00Z"
         [identity] = document["credentialSubject"]["identifier"]

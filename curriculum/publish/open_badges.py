@@ -83,15 +83,15 @@ def achievement(module: Module, activity_base: str) -> dict:
     }
 
 
-def credential(team: TeamPlan, member: Member, plan: Plan, step: Step) -> dict:
+def credential(team_plan: TeamPlan, member: Member, plan: Plan, step: Step) -> dict:
     """An unsigned OpenBadgeCredential (OB 3.0's AchievementCredential) that
     `member` earned `step`'s achievement on the day they reported it done.
     The member is named by a salted SHA-256 of their email, not the address."""
     if not member.email:
         raise CurriculumError(f"{member.name}: no email, which an Open Badges credential needs to identify the "
-                              "earner; add 'email' to the member", team.team.source, member.line)
+                              "earner; add 'email' to the member", team_plan.team.source, member.line)
     badge = achievement(step.module, plan.activity_base)
-    credential_id = uuid.uuid5(_CREDENTIAL_NAMESPACE, "\x1f".join((team.team.name, member.name, badge["id"])))
+    credential_id = uuid.uuid5(_CREDENTIAL_NAMESPACE, "\x1f".join((team_plan.team.name, member.name, badge["id"])))
     salt = credential_id.hex
     return {
         "@context": CONTEXT,
