@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
+
+# Real third-party catalogs and the LMS importers' schemas, beside the repository.
+THIRD_PARTY = Path(os.environ.get("CURRICULUM_THIRD_PARTY",
+                                  Path(__file__).resolve().parents[2] / "shared" / "third-party"))
+
+
+@pytest.fixture(scope="session")
+def third_party() -> Path:
+    """The third-party folder; tests needing it skip without it, unless
+    CURRICULUM_REQUIRE_THIRD_PARTY=1 (CI) makes that a failure."""
+    if not THIRD_PARTY.is_dir():
+        if os.environ.get("CURRICULUM_REQUIRE_THIRD_PARTY") == "1":
+            pytest.fail(f"third-party folder {THIRD_PARTY} is missing (CURRICULUM_REQUIRE_THIRD_PARTY=1)")
+        pytest.skip(f"third-party folder {THIRD_PARTY} is missing")
+    return THIRD_PARTY
 
 
 def module_data(module_id: str, **fields) -> dict:

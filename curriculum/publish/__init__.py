@@ -39,6 +39,8 @@ TARGETS = {
     "git-wiki": Target("git_wiki", "git_wiki_pages", frozenset({"push"})),
     "dokuwiki": Target("dokuwiki", "dokuwiki_pages", frozenset({"push", "namespace"})),
     "confluence": Target("confluence", "confluence_pages"),
+    "degreed": Target("degreed", "degreed_pages"),
+    "open-badges": Target("open_badges", "open_badges_pages"),
 }
 SITE_NAME = "ML upskilling syllabi"
 
