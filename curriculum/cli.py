@@ -462,4 +462,4 @@ _COMMANDS = {
     "list": _list,
 }
 # Kept here, not imported from .publish, so that --help stays quick.
-PUBLISH_TARGETS = ("site", "mkdocs", "git-wiki", "dokuwiki", "confluence")
+PUBLISH_TARGETS = ("site", "mkdocs", "git-wiki", "dokuwiki", "confluence", "moodle-competencies", "canvas-outcomes")

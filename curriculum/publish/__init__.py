@@ -28,6 +28,8 @@ TARGETS = {
     "git-wiki": ("git_wiki", "git_wiki_pages"),
     "dokuwiki": ("dokuwiki", "dokuwiki_pages"),
     "confluence": ("confluence", "confluence_pages"),
+    "moodle-competencies": ("moodle_competencies", "moodle_competencies_pages"),
+    "canvas-outcomes": ("canvas_outcomes", "canvas_outcomes_pages"),
 }
 SITE_NAME = "ML upskilling syllabi"
 
