@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,23 @@ def write_yaml(path: Path, data) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+# Third-party schemas, fixtures and catalogs (../shared/third-party): tests
+# that need them skip when the folder is missing, unless
+# CURRICULUM_REQUIRE_THIRD_PARTY=1 (then they fail).
+THIRD_PARTY = Path(os.environ.get("CURRICULUM_THIRD_PARTY",
+                                  Path(__file__).resolve().parents[2] / "shared" / "third-party"))
+
+
+@pytest.fixture(scope="session")
+def third_party() -> Path:
+    if not THIRD_PARTY.is_dir():
+        message = f"third-party files not found at {THIRD_PARTY} (set CURRICULUM_THIRD_PARTY)"
+        if os.environ.get("CURRICULUM_REQUIRE_THIRD_PARTY") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return THIRD_PARTY
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from ..errors import CurriculumError
 from ..exports import _cell
 from ..model import Catalog, Module
 from . import Publication
-from .catalog_export import catalog_of, csv_text, description_html, fitted_title, modules_by_stage, stage_title
+from .catalog_export import (catalog_of, csv_text, description_html, fitted_title, module_title, modules_by_stage,
+                             stage_title)
 
 # The fixtures' columns (canvas_id left empty: the outcomes are new), with
 # mastery_points; the ratings take the columns after "ratings".
@@ -48,7 +49,7 @@ def canvas_outcomes_pages(publication: Publication) -> Iterator[tuple[str, str]]
         rows.append(("", group, "group", stage_title(stage), "", "", "", "", "", "active", "")
                     + ("",) * (width - 11))
         for module in modules:
-            title, cut = fitted_title(module.title, STRING_LIMIT, _cell)
+            title, cut = fitted_title(module_title(module), STRING_LIMIT, _cell)
             rows.append(("", _vendor_guid(catalog, module.id), "outcome", title,
                          _cell(_description(module, catalog, cut)), "", CALCULATION_METHOD, "",
                          str(MASTERY_POINTS), "active", group) + ratings)

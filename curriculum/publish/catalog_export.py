@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 
 from markupsafe import escape
@@ -20,6 +21,9 @@ OTHER_STAGE = "other"  # the group of modules that name no stage
 # give a <p> a class: the sanitiser drops it), so a reader can find them.
 FULL_TITLE_CLASS = "curriculum-title"
 PREREQUISITES_CLASS = "curriculum-prerequisites"
+# Control characters other than tab and line breaks: not text in HTML, and a
+# NUL is refused by the databases behind an LMS.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def catalog_of(publication: Publication, target: str) -> Catalog:
@@ -40,6 +44,11 @@ def modules_by_stage(catalog: Catalog) -> list[tuple[str, list[Module]]]:
 
 def stage_title(stage: str) -> str:
     return stage.replace("-", " ").capitalize()
+
+
+def module_title(module: Module) -> str:
+    """The title on one line, without control characters; the id if nothing is left."""
+    return re.sub(r"[ \t\r\n]+", " ", _CONTROL.sub("", module.title)).strip(" ") or module.id
 
 
 def fitted_title(title: str, limit: int, encode: Callable[[str], str]) -> tuple[str, bool]:
@@ -64,7 +73,7 @@ def description_html(module: Module, catalog: Catalog, title_cut: bool) -> str:
     could not take whole comes first, in full."""
     parts = []
     if title_cut:
-        parts.append(f'<p class="{FULL_TITLE_CLASS}"><strong>{escape(module.title)}</strong></p>')
+        parts.append(f'<p class="{FULL_TITLE_CLASS}"><strong>{escape(module_title(module))}</strong></p>')
     if module.summary:
         parts.append(f"<p><em>{escape(module.summary)}</em></p>")
     if module.description:
@@ -73,9 +82,10 @@ def description_html(module: Module, catalog: Catalog, title_cut: bool) -> str:
         items = "".join(f"<li>{escape(outcome)}</li>" for outcome in module.outcomes)
         parts.append(f"<h4>Outcomes</h4>\n<ul>{items}</ul>")
     if module.prerequisites:
-        names = ", ".join(f"{escape(catalog.modules[p].title)} (<code>{p}</code>)" for p in module.prerequisites)
+        names = ", ".join(f"{escape(module_title(catalog.modules[p]))} (<code>{p}</code>)"
+                          for p in module.prerequisites)
         parts.append(f'<p class="{PREREQUISITES_CLASS}"><strong>Builds on:</strong> {names}</p>')
-    return "\n".join(parts)
+    return _CONTROL.sub("", "\n".join(parts))
 
 
 def csv_text(rows: Iterable[Iterable[str]]) -> str:

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from ..exports import _cell
 from . import SITE_NAME, Publication
-from .catalog_export import catalog_of, csv_text, description_html, fitted_title, modules_by_stage, stage_title
+from .catalog_export import (catalog_of, csv_text, description_html, fitted_title, module_title, modules_by_stage,
+                             stage_title)
 
 HEADER = ("Parent id number", "Id number", "Shortname", "Description", "Description format", "Scale values",
           "Scale configuration", "Rule type (optional)", "Rule outcome (optional)", "Rule config (optional)",
@@ -49,7 +50,7 @@ def moodle_competencies_pages(publication: Publication) -> Iterator[tuple[str, s
         rows.append(("", STAGE_PREFIX + stage, stage_title(stage), "", FORMAT_HTML, "", "", "", "0", "null",
                      "", "", "", ""))
         for module in modules:
-            shortname, cut = fitted_title(module.title, NAME_LIMIT, _text)
+            shortname, cut = fitted_title(module_title(module), NAME_LIMIT, _text)
             related = ",".join(p.replace(",", "%2C") for p in module.prerequisites)
             rows.append((STAGE_PREFIX + stage, module.id, shortname,
                          _cell(_no_backslash(description_html(module, catalog, cut))), FORMAT_HTML, "", "", "",
