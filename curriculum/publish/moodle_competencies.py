@@ -42,7 +42,7 @@ def moodle_competencies_pages(publication: Publication) -> Iterator[tuple[str, s
     groups = modules_by_stage(catalog)
     rows = [HEADER, (
         "", FRAMEWORK_ID, SITE_NAME,
-        f"<p>The {len(catalog.modules)} modules of the ML upskilling catalog, grouped by lifecycle stage.</p>",
+        f"<p>The {len(catalog.modules)} modules of the catalog, grouped by lifecycle stage.</p>",
         FORMAT_HTML, SCALE_VALUES, SCALE_CONFIGURATION, "", "", "", "", "", "1", TAXONOMY,
     )]
     for stage, modules in groups:
