@@ -479,4 +479,7 @@ _COMMANDS = {
     "list": _list,
 }
 # Kept here, not imported from .publish, so that --help stays quick.
-PUBLISH_TARGETS = ("site", "mkdocs", "git-wiki", "dokuwiki", "confluence", "degreed", "open-badges")
+PUBLISH_TARGETS = (
+    "site", "mkdocs", "git-wiki", "dokuwiki", "confluence", "moodle-competencies", "canvas-outcomes", "degreed",
+    "open-badges",
+)

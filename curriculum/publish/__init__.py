@@ -39,6 +39,8 @@ TARGETS = {
     "git-wiki": Target("git_wiki", "git_wiki_pages", frozenset({"push"})),
     "dokuwiki": Target("dokuwiki", "dokuwiki_pages", frozenset({"push", "namespace"})),
     "confluence": Target("confluence", "confluence_pages"),
+    "moodle-competencies": Target("moodle_competencies", "moodle_competencies_pages"),
+    "canvas-outcomes": Target("canvas_outcomes", "canvas_outcomes_pages"),
     "degreed": Target("degreed", "degreed_pages"),
     "open-badges": Target("open_badges", "open_badges_pages"),
 }
