@@ -221,6 +221,14 @@ def test_cli_lists_the_same_targets_as_the_registry():
     assert PUBLISH_TARGETS == tuple(TARGETS)
 
 
+def test_the_readme_documents_every_target():
+    from curriculum.publish import TARGETS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"--target ([a-z-]+)", readme))
+    assert documented == set(TARGETS)
+
+
 # --- the wiki is untrusted: a tampered manifest, symbolic links -------------------------
 
 
