@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from curriculum.errors import CurriculumError
 from curriculum.model import Profile
 from curriculum.plan import plan_path
-from curriculum.render import make_environment, markdown_html, md_text, render_index, render_plan
+from curriculum.render import Templates, make_environment, markdown_html, md_text, render_index, render_plan
 
 from .conftest import SMALL
 from .test_xss import dangers
@@ -109,7 +109,7 @@ def test_markdown_output_escapes_raw_html_but_keeps_code():
 
 def test_user_template_overrides_one_template(plan, tmp_path):
     (tmp_path / "syllabus.md.j2").write_text("Custom {{ plan.role.title }}\n")
-    pages = render_plan(make_environment([tmp_path]), plan, ["md", "html"])
+    pages = render_plan(make_environment(Templates((tmp_path,))), plan, ["md", "html"])
     assert pages["ml-engineer-small.md"] == "Custom ML engineer\n"
     assert pages["ml-engineer-small.html"].startswith("<!DOCTYPE html>")  # built-in still used
 
@@ -118,26 +118,26 @@ def test_user_template_overrides_one_block(plan, tmp_path):
     (tmp_path / "syllabus.html.j2").write_text(
         '{% extends "builtin/syllabus.html.j2" %}{% block footer %}Made by L&amp;D{% endblock %}'
     )
-    page = render_plan(make_environment([tmp_path]), plan, ["html"])["ml-engineer-small.html"]
+    page = render_plan(make_environment(Templates((tmp_path,))), plan, ["html"])["ml-engineer-small.html"]
     assert "<footer>Made by L&amp;D</footer>" in page and "## Schedule" not in page and "<h2>Schedule</h2>" in page
 
 
 def test_template_mistakes_fail_loudly(plan, tmp_path):
     (tmp_path / "syllabus.md.j2").write_text("{{ plan.no_such_field }}\n")
     with pytest.raises(CurriculumError, match="template error in syllabus.md.j2: .*no_such_field"):
-        render_plan(make_environment([tmp_path]), plan, ["md"])
+        render_plan(make_environment(Templates((tmp_path,))), plan, ["md"])
 
 
 def test_template_syntax_error_names_file_and_line(plan, tmp_path):
     (tmp_path / "syllabus.md.j2").write_text("ok\n{% if %}\n")
     with pytest.raises(CurriculumError) as info:
-        render_plan(make_environment([tmp_path]), plan, ["md"])
+        render_plan(make_environment(Templates((tmp_path,))), plan, ["md"])
     assert info.value.line == 2 and info.value.path.endswith("syllabus.md.j2")
 
 
 def test_missing_templates_folder(tmp_path):
     with pytest.raises(CurriculumError, match="templates directory not found"):
-        make_environment([tmp_path / "nope"])
+        make_environment(Templates((tmp_path / "nope",)))
 
 
 def test_multiline_title_cannot_break_markdown_structure(loaded):
