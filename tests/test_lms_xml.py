@@ -126,7 +126,8 @@ def check_cartridges(pages: dict[str, bytes], plans: dict, schemas, folder: Path
         files = unzip(pages[path])
         manifest = ET.fromstring(files["imsmanifest.xml"])
         assert [page for _, page in module_items(manifest)] == [f"PAGE_{step.module.id}" for step in plan.steps]
-        assert [week.split(" (")[0] for week, _ in module_items(manifest)] == [f"Week {step.week}" for step in plan.steps]
+        weeks = [week.split(" (")[0] for week, _ in module_items(manifest)]
+        assert weeks == [f"Week {step.week}" for step in plan.steps]
         named = {file.get("href") for file in manifest.iter(f"{CP}file")}
         assert named == set(files) - {"imsmanifest.xml"}
         recorded = {resource.get("identifier"): resource.findtext(f".//{LOM}identifier/{LOM}entry")
@@ -317,8 +318,9 @@ def test_packages_are_the_same_bytes_on_every_run(tmp_path):
 
 def test_only_http_and_https_resources_become_web_links(loaded):
     plan = all_plans(loaded({"python": {"stage": "foundations", "roles": ["all"]}}))[0]
-    resources = (Resource("Script", "javascript:alert(1)", "docs"), Resource("Tutorial", "https://docs.python.org/3/",
-                 "docs"), Resource("Mail", "mailto:a@example.org", "docs"), Resource("Old", "http://example.org/", "docs"))
+    resources = (Resource("Script", "javascript:alert(1)", "docs"),
+                 Resource("Tutorial", "https://docs.python.org/3/", "docs"),
+                 Resource("Mail", "mailto:a@example.org", "docs"), Resource("Old", "http://example.org/", "docs"))
     step = dataclasses.replace(plan.steps[0], module=dataclasses.replace(plan.steps[0].module, resources=resources))
     files = unzip(export("common-cartridge", [dataclasses.replace(plan, steps=(step,))])[f"{plan.slug}.imscc"])
     links = [ET.fromstring(files[name]).find(f"{WEBLINK}url").get("href")
@@ -393,8 +395,8 @@ def test_a_statement_about_no_module_is_skipped_naming_its_object(tmp_path, cata
     (["--target", "cmi5", "--base-url", "https://learn.example.com/ml?x=1"], "has a query or fragment"),
     (["--target", "cmi5", "--base-url", "https://learn.example.com/ml#top"], "has a query or fragment"),
     (["--target", "cmi5", "--base-url", "https://ana:s3cret-pw@learn.example.com/"], "must not hold a user name"),
-    (["--target", "site", "--base-url", BASE_URL], "--base-url is for --target cmi5"),
-    (["--target", "common-cartridge", "--base-url", BASE_URL], "--base-url is for --target cmi5"),
+    (["--target", "site", "--base-url", BASE_URL], "--base-url works with --target cmi5, not site"),
+    (["--target", "common-cartridge", "--base-url", BASE_URL], "works with --target cmi5, not common-cartridge"),
 ])
 def test_a_missing_or_bad_base_url_is_one_clear_line(tmp_path, capsys, arguments, message):
     out = tmp_path / "out"
