@@ -138,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="output folder (default: output/teams/TEAM-NAME), or - for team.json on stdout "
                            "(with --format json)")
 
-    publish = commands.add_parser("publish", help="lay the syllabi out for a wiki or site, and push a git wiki",
+    publish = commands.add_parser("publish", help="lay the syllabi out for a wiki, site or LMS, and push a git wiki",
                                   parents=[verbosity])
     publish.add_argument("--target", required=True, choices=PUBLISH_TARGETS, help="where the syllabi go")
     publish.add_argument("--team", dest="teams", action="append", type=Path, default=[], metavar="TEAM_FILE",
@@ -150,6 +150,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="commit message (git-wiki) or edit summary (dokuwiki)")
     publish.add_argument("--user", help="dokuwiki: the user to log in as (password in CURRICULUM_DOKUWIKI_PASSWORD)")
     publish.add_argument("--namespace", help="dokuwiki: the namespace of the pages (default: ml-upskilling)")
+    publish.add_argument("--base-url", metavar="URL",
+                         help="cmi5: where the static site (publish --target site) is served; each module "
+                              "launches its page there")
     catalog_options(publish)
     publish.add_argument("--templates", action="append", type=Path, default=[], metavar="DIR",
                          help="folder of templates that override the built-in ones")
@@ -415,7 +418,7 @@ def _publish(args) -> int:
     out_dir, written, pushed = publish(
         args.target, args.modules, args.output and Path(args.output), args.teams, _templates(args),
         _team_options(args), args.push, args.message, args.user, os.environ.get("CURRICULUM_DOKUWIKI_PASSWORD"),
-        args.namespace,
+        args.namespace, args.base_url,
     )
     _report(args, written, out_dir)
     if pushed and not args.quiet:
@@ -481,5 +484,5 @@ _COMMANDS = {
 # Kept here, not imported from .publish, so that --help stays quick.
 PUBLISH_TARGETS = (
     "site", "mkdocs", "git-wiki", "dokuwiki", "confluence", "moodle-competencies", "canvas-outcomes", "degreed",
-    "open-badges",
+    "open-badges", "common-cartridge", "cmi5",
 )

@@ -270,22 +270,27 @@ def publish(
     user: str | None = None,
     password: str | None = None,
     namespace: str | None = None,
+    base_url: str | None = None,
 ) -> tuple[Path, list[str], str | None]:
     """Lay out every role x size syllabus (at `options.hours_per_week`,
     default 5, from `options.start`) and the given teams (planned with
     `options` exactly as `team` plans them) for a wiki, site or LMS; write
     them to `out_dir` (default output/TARGET) and, with `push`, send them to a
-    git wiki's remote or a DokuWiki (as `user`). Returns the folder, the
-    files and what was pushed."""
+    git wiki's remote or a DokuWiki (as `user`); `base_url` is where the
+    static site is served, for cmi5. Returns the folder, the files and what
+    was pushed."""
     from .publish import TARGETS, Publication, check_options, collect_pages, publish_pages
+    from .publish.cmi5 import check_base_url
     from .publish.dokuwiki import DEFAULT_NAMESPACE, check_dokuwiki_url, push_dokuwiki
     from .publish.git_wiki import check_git_url, push_git_wiki
 
-    check_options(target, push=push, namespace=namespace)
+    check_options(target, push=push, namespace=namespace, base_url=base_url)
     if target == "dokuwiki" and push is not None and not (user and password):
         raise CurriculumError("a DokuWiki push needs --user and the password in CURRICULUM_DOKUWIKI_PASSWORD")
     if (options.progress_files or options.baseline) and len(team_files) != 1:
         raise CurriculumError("--progress and --baseline re-plan one team: give exactly one --team")
+    if target == "cmi5":
+        check_base_url(base_url)
     # A malformed URL is one clear line before any work, not a failure after it.
     if push is not None:
         (check_git_url if target == "git-wiki" else check_dokuwiki_url)(push)
@@ -293,7 +298,7 @@ def publish(
     plans = all_plans(loaded, options.hours_per_week or 5.0, options.start)
     teams = tuple(_plan_team_file(loaded, team_file, options) for team_file in team_files)
     out_dir = out_dir or DEFAULT_OUTPUT / target
-    publication = Publication(tuple(plans), teams, loaded.catalog, templates, namespace)
+    publication = Publication(tuple(plans), teams, loaded.catalog, templates, namespace, base_url)
     pages = collect_pages(publish_pages(target, publication))
     written = write_pages(pages, out_dir, prune=True, protect=_protected(loaded, templates))
     pushed = None

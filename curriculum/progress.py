@@ -146,6 +146,20 @@ class _Modules:
             return self._unknown(activity, where)
         return self.find(activity[len(base):], where)
 
+    def from_statement(self, statement: dict, where: str) -> str | None:
+        """The module a statement is about: its object's activity id, or, in
+        a statement about a cmi5 AU, the AU's id in cmi5.xml, which the LMS
+        puts in the context's grouping activities (cmi5 9.6.2.3), the object
+        being an id the LMS made for the AU (cmi5 8.1.5)."""
+        activity = str(_id_of(statement.get("object")) or "")
+        if not self._known(activity):
+            activity = next((other for other in _grouping_ids(statement) if self._known(other)), activity)
+        return self.from_activity(activity, where)
+
+    def _known(self, activity: str) -> bool:
+        base = self.catalog.activity_base
+        return activity.startswith(base) and self.catalog.resolve(activity[len(base):]) in self.catalog.modules
+
     def _unknown(self, module_id: str, where: str) -> None:
         first, count = self.unknown.get(module_id, (where, 0))
         self.unknown[module_id] = (first, count + 1)
@@ -248,7 +262,7 @@ def _read_xapi(path: Path, people: _People, modules: _Modules, problems: list[Cu
             problems.append(CurriculumError(f"statement {index}: 'timestamp' is not an ISO 8601 date and time",
                                             path))
             continue
-        module = modules.from_activity(str(_id_of(statement.get("object")) or ""), where)
+        module = modules.from_statement(statement, where)
         if module is None:
             continue
         # Its own calendar date (where the learner was); ordered by the moment itself.
@@ -258,6 +272,16 @@ def _read_xapi(path: Path, people: _People, modules: _Modules, problems: list[Cu
 
 def _id_of(value) -> str | None:
     return value.get("id") if isinstance(value, dict) and isinstance(value.get("id"), str) else None
+
+
+def _grouping_ids(statement: dict) -> list[str]:
+    """The ids of the statement's grouping context activities (a list, or
+    one activity as some LRSs return it)."""
+    context = statement.get("context")
+    activities = context.get("contextActivities") if isinstance(context, dict) else None
+    grouping = activities.get("grouping") if isinstance(activities, dict) else None
+    grouping = [grouping] if isinstance(grouping, dict) else grouping if isinstance(grouping, list) else []
+    return [found for activity in grouping if (found := _id_of(activity)) is not None]
 
 
 def _actor(actor, people: _People) -> str | None:

@@ -43,6 +43,8 @@ TARGETS = {
     "canvas-outcomes": Target("canvas_outcomes", "canvas_outcomes_pages"),
     "degreed": Target("degreed", "degreed_pages"),
     "open-badges": Target("open_badges", "open_badges_pages"),
+    "common-cartridge": Target("common_cartridge", "common_cartridge_pages"),
+    "cmi5": Target("cmi5", "cmi5_pages", frozenset({"base_url"})),
 }
 SITE_NAME = "ML upskilling syllabi"
 
