@@ -33,7 +33,7 @@ def assignments_csv_chunks(team_plan: TeamPlan) -> Iterator[str]:
         for step in plan.steps:
             date = step.start_date(start)
             writer.writerow([
-                _cell(member.name), _cell(member.email), step.module.id, _cell(step.module.title),
+                spreadsheet_cell(member.name), spreadsheet_cell(member.email), step.module.id, spreadsheet_cell(step.module.title),
                 step.week, step.end_week, date.isoformat() if date else "", format_hours(step.module.hours),
                 step.cohort or "", plan.activity_base + step.module.id, step.status,
             ])
@@ -43,7 +43,7 @@ def assignments_csv_chunks(team_plan: TeamPlan) -> Iterator[str]:
     yield out.getvalue()
 
 
-def _cell(text: str) -> str:
+def spreadsheet_cell(text: str) -> str:
     """Defuse spreadsheet formulas: a cell starting with =, +, - or @ is
     prefixed with an apostrophe, as OWASP advises for CSV injection."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

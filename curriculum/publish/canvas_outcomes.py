@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from ..errors import CurriculumError
-from ..exports import _cell
+from ..exports import spreadsheet_cell
 from ..model import Catalog, Module
 from . import Publication
 from .catalog_export import (catalog_of, csv_text, description_html, fitted_title, module_title, modules_by_stage,
@@ -49,9 +49,9 @@ def canvas_outcomes_pages(publication: Publication) -> Iterator[tuple[str, str]]
         rows.append(("", group, "group", stage_title(stage), "", "", "", "", "", "active", "")
                     + ("",) * (width - 11))
         for module in modules:
-            title, cut = fitted_title(module_title(module), STRING_LIMIT, _cell)
+            title, cut = fitted_title(module_title(module), STRING_LIMIT, spreadsheet_cell)
             rows.append(("", _vendor_guid(catalog, module.id), "outcome", title,
-                         _cell(_description(module, catalog, cut)), "", CALCULATION_METHOD, "",
+                         spreadsheet_cell(_description(module, catalog, cut)), "", CALCULATION_METHOD, "",
                          str(MASTERY_POINTS), "active", group) + ratings)
     yield "canvas-outcomes.csv", csv_text(rows)
 

@@ -21,7 +21,7 @@ import io
 from collections.abc import Iterator
 
 from ..errors import CurriculumError
-from ..exports import _cell
+from ..exports import spreadsheet_cell
 from ..model import FINISHED, Step, TeamPlan, week_start
 from . import Publication, team_folders
 
@@ -53,7 +53,7 @@ def required_learning_csv(team_plan: TeamPlan) -> str:
         for step in plan.steps:
             if step.status in FINISHED:
                 continue
-            writer.writerow([_cell(member.email), _cell(plan.activity_base + step.module.id),
+            writer.writerow([spreadsheet_cell(member.email), spreadsheet_cell(plan.activity_base + step.module.id),
                              f"{due_date(step, team.start):%Y%m%d}", "N", "Course", ""])
     return out.getvalue()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 
-from ..exports import _cell
+from ..exports import spreadsheet_cell
 from . import SITE_NAME, Publication
 from .catalog_export import (catalog_of, csv_text, description_html, fitted_title, module_title, modules_by_stage,
                              stage_title)
@@ -53,7 +53,7 @@ def moodle_competencies_pages(publication: Publication) -> Iterator[tuple[str, s
             shortname, cut = fitted_title(module_title(module), NAME_LIMIT, _text)
             related = ",".join(p.replace(",", "%2C") for p in module.prerequisites)
             rows.append((STAGE_PREFIX + stage, module.id, shortname,
-                         _cell(_no_backslash(description_html(module, catalog, cut))), FORMAT_HTML, "", "", "",
+                         spreadsheet_cell(_no_backslash(description_html(module, catalog, cut))), FORMAT_HTML, "", "", "",
                          "0", "null", related, "", "", ""))
     yield "moodle-competencies.csv", csv_text(rows)
 
@@ -61,7 +61,7 @@ def moodle_competencies_pages(publication: Publication) -> Iterator[tuple[str, s
 def _text(text: str) -> str:
     """A short name as Moodle shows it: HTML (tags are stripped, entities
     shown), so the text is escaped; defused for spreadsheets."""
-    return _cell(_no_backslash(html.escape(text)))
+    return spreadsheet_cell(_no_backslash(html.escape(text)))
 
 
 def _no_backslash(markup: str) -> str:
