@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from curriculum.errors import CurriculumError
-from curriculum.exports import _cell
+from curriculum.exports import spreadsheet_cell
 from curriculum.model import STAGES, Catalog, Location, Module
 from curriculum.pipeline import load
 from curriculum.publish import Publication, collect_pages, publish_pages
@@ -52,13 +52,13 @@ def export(target: str, catalog: Catalog) -> bytes:
 
 def expected_modules(catalog: Catalog) -> dict[str, tuple]:
     """What each LMS should hold for each module: title, stage, prerequisites."""
-    return {m.id: (_cell(module_title(m)), m.stage, m.prerequisites) for m in catalog.modules.values()}
+    return {m.id: (spreadsheet_cell(module_title(m)), m.stage, m.prerequisites) for m in catalog.modules.values()}
 
 
 def title_read_back(shown: str, description: str) -> str:
     """The title as the LMS shows it, or in full where the export had to cut it."""
     full = re.search(f'<p class="{FULL_TITLE_CLASS}"><strong>(.*?)</strong></p>', description, re.S)
-    return _cell(html.unescape(full.group(1)) if full else shown)
+    return spreadsheet_cell(html.unescape(full.group(1)) if full else shown)
 
 
 def prerequisites_in(description: str) -> tuple[str, ...]:
