@@ -72,7 +72,9 @@ def read_assessment(path: Path, team: Team, catalog: Catalog, graph: nx.DiGraph)
     if not answers and not problems:
         problems.append(CurriculumError("no answers: the file has a header and no rows", path, 1))
     raise_if_any(problems)
-    return _with_answers(team, answers, graph, path)
+    # What each module builds on, found once for all rows.
+    needs = {module_id: ancestors_of(graph, [module_id]) for _, module_id in module_columns}
+    return _with_answers(team, answers, needs, graph, path)
 
 
 def _read_header(header: list[str], path: Path, catalog: Catalog) -> tuple[dict[str, int], list[tuple[int, str]]]:
@@ -129,12 +131,12 @@ def _answers(cells: list[str], module_columns: list[tuple[int, str]], path: Path
     return given
 
 
-def _with_answers(team: Team, answers: dict[str, tuple[int, dict[str, bool]]], graph: nx.DiGraph,
-                  path: Path) -> Team:
+def _with_answers(team: Team, answers: dict[str, tuple[int, dict[str, bool]]], needs: dict[str, set[str]],
+                  graph: nx.DiGraph, path: Path) -> Team:
     members = {member.name: member for member in team.members}
     knows = {}
     for name, (line, given) in answers.items():
-        knows[name] = _assessed_knows(members[name], given, graph, f"{path}:{line}")
+        knows[name] = _assessed_knows(members[name], given, needs, graph, f"{path}:{line}")
     for member in team.members:
         if member.name not in answers:
             log.info("%s: no row for %s; what they know comes from the team file alone", path,
@@ -142,11 +144,11 @@ def _with_answers(team: Team, answers: dict[str, tuple[int, dict[str, bool]]], g
     return replace(team, members=tuple(replace(m, knows=knows.get(m.name, m.knows)) for m in team.members))
 
 
-def _assessed_knows(member: Member, given: dict[str, bool], graph: nx.DiGraph, where: str) -> tuple[str, ...]:
+def _assessed_knows(member: Member, given: dict[str, bool], needs: dict[str, set[str]], graph: nx.DiGraph,
+                    where: str) -> tuple[str, ...]:
     """The member's `knows` with their yes answers added, warning about each
     no that something they know contradicts."""
     yes = [module_id for module_id, answer in given.items() if answer]
-    needs = {module_id: ancestors_of(graph, [module_id]) for module_id in yes}
     from_team_file = set(member.knows) | ancestors_of(graph, member.knows)
     name = one_line(member.name, 100)
     for module_id in (module_id for module_id, answer in given.items() if not answer):
@@ -158,5 +160,5 @@ def _assessed_knows(member: Member, given: dict[str, bool], graph: nx.DiGraph, w
         elif module_id in from_team_file:
             log.warning("%s: %s: no on '%s', which the team file's knows says they know; taken as known",
                         where, name, module_id)
-    implied = set().union(*needs.values()) | from_team_file
+    implied = set().union(*(needs[module_id] for module_id in yes)) | from_team_file
     return tuple(dict.fromkeys([*member.knows, *(module_id for module_id in yes if module_id not in implied)]))

@@ -250,3 +250,12 @@ def test_publish_plans_the_team_with_the_survey_and_takes_it_for_one_team_only(t
                  "--assessment", str(survey), "-o", str(out)]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
         "curriculum: error: --assessment holds one team's answers: give exactly one --team")
+
+
+def test_the_readmes_survey_is_part_of_the_sample():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = list(csv.DictReader(readme.split("**From a survey.**", 1)[1].split("```csv\n", 1)[1].split("```", 1)[0]
+                                .splitlines()))
+    with (EXAMPLES / "payments-risk-assessment.csv").open(encoding="utf-8", newline="") as file:
+        sample = {row["Name"]: row for row in csv.DictReader(file)}
+    assert shown and all(row.items() <= sample[row["Name"]].items() for row in shown)
