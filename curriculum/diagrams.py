@@ -200,13 +200,13 @@ def path_map(plan: Plan) -> PathMap:
 
     groups = [("", None, list(steps))] if not too_big(list(steps)) else _map_groups(plan, too_big)
     part_of = {module_id: index for index, (_, _, ids) in enumerate(groups, start=1) for module_id in ids}
+    part_names = {index: name for index, (name, _, _) in enumerate(groups, start=1)}
     parts = []
-    for name, stage, ids in groups:
-        members = set(ids)
-        shown = members | {p for module_id in ids for p in needs[module_id]}
+    for index, (name, stage, ids) in enumerate(groups, start=1):
+        shown = set(ids) | {p for module_id in ids for p in needs[module_id]}
         nodes = tuple(
             MapNode(number, module.title, module.stage,
-                    None if module_id in members else groups[part_of[module_id] - 1][0])
+                    None if part_of[module_id] == index else part_names[part_of[module_id]])
             for module_id, (number, module) in steps.items() if module_id in shown)
         links = tuple((steps[p][0], steps[module_id][0]) for module_id in ids for p in needs[module_id])
         parts.append(MapPart(name, stage, len(ids), nodes, links))
