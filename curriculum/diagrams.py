@@ -169,13 +169,13 @@ class MapPart:
 
 
 @dataclass(frozen=True)
-class PathMap:
+class MermaidMap:
     parts: tuple[MapPart, ...]
     # (from, to) part numbers, from 1, where a module of one needs one of the other.
     part_links: tuple[tuple[int, int], ...]
 
 
-def path_map(plan: Plan) -> PathMap:
+def mermaid_map(plan: Plan) -> MermaidMap:
     """The prerequisite map for Mermaid: only the links a reader needs (the
     transitive reduction), in one part if it fits within the MAP_MAX_ limits,
     otherwise in parts by stage, then by level, then in chunks in path order."""
@@ -212,7 +212,7 @@ def path_map(plan: Plan) -> PathMap:
         parts.append(MapPart(name, stage, len(ids), nodes, links))
     part_links = sorted({(part_of[p], part_of[module_id]) for module_id in steps for p in needs[module_id]
                          if part_of[p] != part_of[module_id]})
-    return PathMap(tuple(parts), tuple(part_links))
+    return MermaidMap(tuple(parts), tuple(part_links))
 
 
 def _map_groups(plan: Plan, too_big: Callable[[list[str]], bool]) -> list[tuple[str, str | None, list[str]]]:

@@ -20,7 +20,7 @@ import networkx as nx
 import pytest
 
 from curriculum.cli import main
-from curriculum.diagrams import MAP_MAX_EDGES, MAP_MAX_NODES, path_map
+from curriculum.diagrams import MAP_MAX_EDGES, MAP_MAX_NODES, mermaid_map
 from curriculum.model import Profile
 from curriculum.plan import plan_path
 from curriculum.render import make_environment, render_plan
@@ -74,7 +74,7 @@ def test_a_large_path_is_split_into_parts_that_each_fit(loaded):
     result = loaded(large_catalog(600))
     plan = plan_path(result.catalog, result.graph, Profile("ml-engineer", "small"))
     assert len(plan.steps) == 600
-    drawn = path_map(plan)
+    drawn = mermaid_map(plan)
     number = {step.module.id: index for index, step in enumerate(plan.steps, start=1)}
     graph = nx.DiGraph((number[p], number[s.module.id]) for s in plan.steps for p in s.module.prerequisites)
     names = [part.name for part in drawn.parts]
