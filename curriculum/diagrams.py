@@ -9,9 +9,12 @@ of a page. Nothing needs the network.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .model import STAGES, Plan, TeamPlan
+import networkx as nx
+
+from .model import LEVELS, STAGES, Plan, TeamPlan
 
 # One colour per lifecycle stage (Okabe-Ito based, readable with colour-blindness),
 # with a text colour that keeps contrast above 4.5:1.
@@ -132,6 +135,121 @@ def mermaid_label(text: str) -> str:
                     "|": "/", "`": "'", "#": "#35;"}
     # Character by character, so the "#" of an entity put in is not replaced again.
     return "".join(replacements.get(char, char) for char in " ".join(text.split()))
+
+
+# Mermaid refuses a whole block beyond its default maxEdges (500) and
+# maxTextSize (50,000 characters), as GitHub and GitLab use it. A map is split
+# well inside both, and a diagram of more than 150 modules is too dense to
+# follow anyway.
+MAP_MAX_NODES, MAP_MAX_EDGES, MAP_MAX_CHARS = 150, 300, 40_000
+# Upper bounds of the Mermaid text path_map.md.j2 writes besides node labels:
+# per node line (with a boundary node's "(map: ...)"), per edge line, and per
+# block (header and classDef lines).
+NODE_LINE_CHARS, EDGE_LINE_CHARS, BLOCK_CHARS = 100, 24, 1_000
+
+
+@dataclass(frozen=True)
+class MapNode:
+    number: int  # position in the path, from 1
+    title: str
+    stage: str | None
+    drawn_in: str | None = None  # for a prerequisite from another part: that part's name
+
+
+@dataclass(frozen=True)
+class MapPart:
+    """One Mermaid diagram: modules, and the prerequisites from other parts
+    they need, with the links into its modules."""
+
+    name: str  # "" when the whole path is one part
+    stage: str | None
+    modules: int  # how many modules the part draws, boundary nodes not counted
+    nodes: tuple[MapNode, ...]  # in path order
+    links: tuple[tuple[int, int], ...]  # (prerequisite, module) numbers
+
+
+@dataclass(frozen=True)
+class MermaidMap:
+    parts: tuple[MapPart, ...]
+    # (from, to) part numbers, from 1, where a module of one needs one of the other.
+    part_links: tuple[tuple[int, int], ...]
+
+
+def mermaid_map(plan: Plan) -> MermaidMap:
+    """The prerequisite map for Mermaid: only the links a reader needs (the
+    transitive reduction), in one part if it fits within the MAP_MAX_ limits,
+    otherwise in parts by stage, then by level, then in chunks in path order."""
+    steps = {step.module.id: (number, step.module) for number, step in enumerate(plan.steps, start=1)}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(steps)
+    graph.add_edges_from((prerequisite, module_id) for module_id, (_, module) in steps.items()
+                         for prerequisite in module.prerequisites if prerequisite in steps)
+    reduced = nx.transitive_reduction(graph)
+    # In path order, each module's prerequisites in the order its file lists them.
+    needs = {module_id: [p for p in module.prerequisites if p in steps and reduced.has_edge(p, module_id)]
+             for module_id, (_, module) in steps.items()}
+    label_chars = {module_id: len(mermaid_label(module.title)) for module_id, (_, module) in steps.items()}
+
+    def too_big(ids: list[str]) -> bool:
+        members = set(ids)
+        outside = {p for module_id in ids for p in needs[module_id] if p not in members}
+        links = sum(len(needs[module_id]) for module_id in ids)
+        chars = (BLOCK_CHARS + EDGE_LINE_CHARS * links
+                 + sum(NODE_LINE_CHARS + label_chars[node] for node in (*ids, *outside)))
+        return len(ids) + len(outside) > MAP_MAX_NODES or links > MAP_MAX_EDGES or chars > MAP_MAX_CHARS
+
+    groups = [("", None, list(steps))] if not too_big(list(steps)) else _map_groups(plan, too_big)
+    part_of = {module_id: index for index, (_, _, ids) in enumerate(groups, start=1) for module_id in ids}
+    part_names = {index: name for index, (name, _, _) in enumerate(groups, start=1)}
+    parts = []
+    for index, (name, stage, ids) in enumerate(groups, start=1):
+        shown = set(ids) | {p for module_id in ids for p in needs[module_id]}
+        nodes = tuple(
+            MapNode(number, module.title, module.stage,
+                    None if part_of[module_id] == index else part_names[part_of[module_id]])
+            for module_id, (number, module) in steps.items() if module_id in shown)
+        links = tuple((steps[p][0], steps[module_id][0]) for module_id in ids for p in needs[module_id])
+        parts.append(MapPart(name, stage, len(ids), nodes, links))
+    part_links = sorted({(part_of[p], part_of[module_id]) for module_id in steps for p in needs[module_id]
+                         if part_of[p] != part_of[module_id]})
+    return MermaidMap(tuple(parts), tuple(part_links))
+
+
+def _map_groups(plan: Plan, too_big: Callable[[list[str]], bool]) -> list[tuple[str, str | None, list[str]]]:
+    """(name, stage, module ids) for each part of a map too big for one.
+    A name says only what tells the parts apart: "data", "data, advanced",
+    "advanced, part 2 of 3"."""
+    by_stage: dict[str | None, list[str]] = {}
+    for stage in (*STAGES, None):
+        ids = [step.module.id for step in plan.steps if step.module.stage == stage]
+        if ids:
+            by_stage[stage] = ids
+    level_of = {step.module.id: step.module.level for step in plan.steps}
+    groups = []
+    for stage, ids in by_stage.items():
+        stage_name = [stage or "no stage"] if len(by_stage) > 1 else []
+        if not too_big(ids):
+            groups.append((", ".join(stage_name), stage, ids))
+            continue
+        by_level = {level: [i for i in ids if level_of[i] == level] for level in LEVELS}
+        by_level = {level: level_ids for level, level_ids in by_level.items() if level_ids}
+        for level, level_ids in by_level.items():
+            level_name = stage_name + ([level] if len(by_level) > 1 else [])
+            chunks = _chunks(level_ids, too_big)
+            for number, chunk in enumerate(chunks, start=1):
+                chunk_name = [f"part {number} of {len(chunks)}"] if len(chunks) > 1 else []
+                groups.append((", ".join(level_name + chunk_name), stage, chunk))
+    return groups
+
+
+def _chunks(ids: list[str], too_big: Callable[[list[str]], bool]) -> list[list[str]]:
+    """The fewest runs of even length, in path order, that each fit."""
+    for count in range(1, len(ids) + 1):
+        size = math.ceil(len(ids) / count)
+        chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
+        if not any(too_big(chunk) for chunk in chunks):
+            return chunks
+    return [[module_id] for module_id in ids]  # a module too big alone is still drawn
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def make_environment(templates: Templates = Templates(), md_link_suffix: str = "
         schedule_table=_Memo(env, "schedule_table.{fmt}.j2", _dated_schedule_key, lambda plan: {"plan": plan},
                              strip_end=True),
         week_list=_Memo(env, "weeks.{fmt}.j2", _weeks_key, lambda plan: {"plan": plan}, strip_end=True),
-        team_timeline=diagrams.team_timeline, week_by_week=week_by_week,
+        team_timeline=diagrams.team_timeline, week_by_week=week_by_week, mermaid_map=diagrams.mermaid_map,
         page_link=lambda name: f"{name}{md_link_suffix}",
     )
     return env

@@ -12,10 +12,11 @@ The pages are the built-in catalog (`curriculum build --format md html`) and
 the example team (`curriculum team examples/payments-risk.yaml`).
 
 The checkers are npm packages, looked for in $CURRICULUM_CHECKERS_DIR/node_modules
-(default: .checkers/ at the repo root, which git ignores). Install them with
+(default: .checkers/ at the repo root, which git ignores), as is mermaid for
+tests/test_mermaid.py. Install them with
 
     npm install --prefix .checkers --no-save --no-audit --no-fund \
-        vnu-jar playwright-core axe-core markdownlint-cli2
+        vnu-jar playwright-core axe-core markdownlint-cli2 mermaid
 
 Java and Node come from the system; Chromium is $CURRICULUM_CHROMIUM
 (default /usr/lib/chromium/chromium). A missing tool skips its test, unless
@@ -47,7 +48,7 @@ AXE_SCRIPT = Path(__file__).parent / "axe_check.mjs"
 TEAM_EXAMPLE = REPO / "examples" / "payments-risk.yaml"
 VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 800  # as in tests/axe_check.mjs
 INSTALL_HINT = (f"install the checkers with `npm install --prefix {CHECKERS} --no-save --no-audit --no-fund "
-                "vnu-jar playwright-core axe-core markdownlint-cli2`, or point CURRICULUM_CHECKERS_DIR at the "
+                "vnu-jar playwright-core axe-core markdownlint-cli2 mermaid`, or point CURRICULUM_CHECKERS_DIR at the "
                 "folder holding their node_modules")
 TIMEOUT = 600
 
