@@ -161,9 +161,10 @@ def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
 
 # A syllabus of more than this many modules or weeks is long: grouped by
 # month, with a table of contents (see `syllabus_outline`). The built-in
-# paths (at most 36 modules over 50 weeks at 5 h/week) stay flat.
+# paths (at most 36 modules; 50 weeks at 5 h/week, 63 at 4) stay flat: a
+# few modules a month under a heading each would scatter them.
 LONG_SYLLABUS_MODULES = 60
-LONG_SYLLABUS_WEEKS = 60
+LONG_SYLLABUS_WEEKS = 104
 # Months while a path has at most this many, then quarters, then years: a
 # contents list of 28 months reads; one of a hundred does not.
 MOST_GROUPS = 36
@@ -712,10 +713,19 @@ def markdown_html(text: str) -> Markup:
     return Markup(clean)
 
 
+# What a catalog's URL may hold but a URL may not (the Nu checker refuses
+# `|` in a query, as in some of Metacademy's): percent-encoded, as a browser
+# sends it anyway.
+_NOT_IN_URL = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]|%(?![0-9A-Fa-f]{2})')
+
+
 def safe_url(url: str) -> str:
     """The URL if it is http(s), else '#' (resource URLs are validated on load;
-    this guards templates fed from elsewhere)."""
-    return url if urlsplit(url.strip()).scheme in ("http", "https") else "#"
+    this guards templates fed from elsewhere), with characters no URL holds
+    percent-encoded."""
+    if urlsplit(url.strip()).scheme not in ("http", "https"):
+        return "#"
+    return _NOT_IN_URL.sub(lambda match: f"%{ord(match.group()):02X}", url)
 
 
 def md_url(url: str) -> str:
