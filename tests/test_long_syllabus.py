@@ -161,6 +161,17 @@ def test_short_syllabi_keep_the_flat_layout(long_plan):
     assert "\n### 1. Topic 0\n" in page["ml-engineer-small.md"]
 
 
+def test_a_team_members_long_syllabus_links_its_team_schedule(long_plan):
+    plan = long_plan()
+    member = {"weeks": 29, "solo_weeks": 28, "delay": "1 week later than alone", "facilitation_hours_per_week": 0,
+              "changes": [{"step": plan.steps[3], "session": None}], "leads": [], "progress": None, "as_of": None}
+    pages = render_plan(make_environment(), plan, ["html", "md"], "ann", member)
+    html = _Page(pages["ann.html"])
+    assert "section_team" in html.contents and set(html.links) <= set(html.ids)
+    md = pages["ann.md"]
+    assert "](#section_team)" in md and set(re.findall(r"\]\(#([^)]+)\)", md)) <= set(markdown_anchors(md))
+
+
 def test_the_built_in_catalog_keeps_the_flat_layout(tmp_path):
     assert main(["-q", "build", "-o", str(tmp_path), "--format", "md", "html"]) == 0
     for page in tmp_path.glob("*-*.*"):
