@@ -198,6 +198,7 @@ class Outline:
 
 
 def is_long(plan: Plan) -> bool:
+    """Whether the syllabus is grouped by month (see LONG_SYLLABUS_MODULES)."""
     return len(plan.steps) > LONG_SYLLABUS_MODULES or plan.weeks > LONG_SYLLABUS_WEEKS
 
 
@@ -209,7 +210,7 @@ def syllabus_outline(plan: Plan) -> Outline | None:
     if not is_long(plan):
         return None
     start = plan.profile.start
-    for period in ("month", "quarter", "year"):
+    for period in ("month", "quarter", "year"):  # the first with few enough groups; else years
         key = _period_key(period, start)
         weeks_of: dict[Any, list[int]] = {}
         for week in range(1, plan.weeks + 1):
@@ -246,12 +247,18 @@ def _period_key(period: str, start: dt.date | None):
     """week -> the period it falls in: a number from 1, or with a start
     date the calendar (year, month), (year, quarter) or year of its first day."""
     if start is None:
-        return lambda week: (week - 1) // _PERIOD_WEEKS[period] + 1
-    if period == "month":
-        return lambda week: (week_start(start, week).year, week_start(start, week).month)
-    if period == "quarter":
-        return lambda week: (week_start(start, week).year, (week_start(start, week).month - 1) // 3 + 1)
-    return lambda week: week_start(start, week).year
+        size = _PERIOD_WEEKS[period]
+        return lambda week: (week - 1) // size + 1
+
+    def calendar(week: int):
+        day = week_start(start, week)
+        if period == "month":
+            return day.year, day.month
+        if period == "quarter":
+            return day.year, (day.month - 1) // 3 + 1
+        return day.year
+
+    return calendar
 
 
 def _period_id(period: str, key) -> str:

@@ -23,13 +23,14 @@ MODULES = 70  # 2 h each, in a chain: 140 h, 28 weeks at 5 h/week
 @pytest.fixture
 def long_plan(loaded):
     """Return a function: Profile keywords -> the plan of a chain of
-    `modules` modules (70 unless told)."""
+    `modules` modules (70 unless told), of which the role `assumes` some."""
 
-    def make(modules: int = MODULES, **profile):
+    def make(modules: int = MODULES, assumes: tuple[str, ...] = (), **profile):
         chain = {f"m{i:02d}": {"title": f"Topic {i}", "prerequisites": [f"m{i - 1:02d}"] if i else []}
                  for i in range(modules)}
         chain[f"m{modules - 1:02d}"]["roles"] = ["all"]
-        result = loaded(chain)
+        settings = {"roles": [{"id": "ml-engineer", "title": "ML engineer", "assumes": list(assumes)}]}
+        result = loaded(chain, settings if assumes else None)
         return plan_path(result.catalog, result.graph, Profile("ml-engineer", "small", **profile))
 
     return make
@@ -161,15 +162,16 @@ def test_short_syllabi_keep_the_flat_layout(long_plan):
     assert "\n### 1. Topic 0\n" in page["ml-engineer-small.md"]
 
 
-def test_a_team_members_long_syllabus_links_its_team_schedule(long_plan):
-    plan = long_plan()
+def test_a_team_members_long_syllabus_links_its_team_schedule_and_assumed_modules(long_plan):
+    plan = long_plan(assumes=("m00",))
+    assert plan.assumed
     member = {"weeks": 29, "solo_weeks": 28, "delay": "1 week later than alone", "facilitation_hours_per_week": 0,
               "changes": [{"step": plan.steps[3], "session": None}], "leads": [], "progress": None, "as_of": None}
     pages = render_plan(make_environment(), plan, ["html", "md"], "ann", member)
     html = _Page(pages["ann.html"])
-    assert "section_team" in html.contents and set(html.links) <= set(html.ids)
+    assert {"section_team", "assumed"} <= set(html.contents) and set(html.links) <= set(html.ids)
     md = pages["ann.md"]
-    assert "](#section_team)" in md and set(re.findall(r"\]\(#([^)]+)\)", md)) <= set(markdown_anchors(md))
+    assert "](#section_team)" in md and "](#assumed)" in md and set(re.findall(r"\]\(#([^)]+)\)", md)) <= set(markdown_anchors(md))
 
 
 def test_the_built_in_catalog_keeps_the_flat_layout(tmp_path):
