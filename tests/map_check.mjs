@@ -66,6 +66,13 @@ try {
     }
     return null;
   });
+  // Labels wider than their box, measured in the map's own units.
+  result.overflowing = await page.evaluate(() => [...document.querySelectorAll("#path-map a.node")]
+    .filter((node) => {
+      const text = node.querySelector("text").getBBox(), box = node.querySelector("rect").getBBox();
+      return text.x + text.width > box.x + box.width;
+    })
+    .map((node) => node.querySelector("text").textContent));
   result.tools = await page.evaluate(() => !document.querySelector("#path-map .map-tools").hidden);
 
   // Keyboard: from the last map button, Tab reaches a module; Enter selects it.
