@@ -39,9 +39,10 @@ LABEL_CHARS = 23
 # OVERVIEW_MODULES also gets a stages x levels table of counts. The built-in
 # catalog's paths (about 35 modules) stay plain pictures.
 INTERACTIVE_MODULES, OVERVIEW_MODULES = 60, 150
-# Rounds of reordering each column by its neighbours' mean position: crossings
-# stop falling after about this many.
-ORDER_SWEEPS = 4
+# Rounds of moving modules towards the mean row of their neighbours, the
+# last one left to right: on the Metacademy path's map, five take crossings
+# from about 19,000 (modules in id order) to 5,700, and more gain little.
+ORDER_SWEEPS = 5
 
 
 @dataclass(frozen=True)
@@ -139,19 +140,8 @@ def prerequisite_graph(plan: Plan) -> Graph:
     for lane in lanes:
         lane_top[lane] = top + (LANE_HEADER if headed else 0)
         top = lane_top[lane] + rows[lane] * pitch - ROW_GAP + LANE_GAP
-    row = {module_id: index for ids in cells.values() for index, module_id in enumerate(ids)}
     columns = max(column.values(), default=-1) + 1
-    for sweep in range(ORDER_SWEEPS):
-        # Left to right by prerequisites, then right to left by the modules that need them.
-        forward = sweep % 2 == 0
-        linked = needs if forward else needed_by
-        for at in range(1, columns) if forward else range(columns - 2, -1, -1):
-            for lane in lanes:
-                ids = cells.get((lane, at))
-                if ids:
-                    wanted = {module_id: _mean_row(linked[module_id], lane_top[lane], lane_top, lane_of, row, pitch,
-                                                   default=row[module_id]) for module_id in ids}
-                    _place(ids, wanted, rows[lane], row)
+    row = _rows(cells, columns, lanes, rows, lane_top, lane_of, needs, needed_by)
 
     def x_of(module_id: str) -> float:
         return MARGIN + column[module_id] * (NODE_WIDTH + COLUMN_GAP)
@@ -196,12 +186,33 @@ def prerequisite_graph(plan: Plan) -> Graph:
                  len(modules) >= INTERACTIVE_MODULES, overview)
 
 
-def _mean_row(linked: list[str], own_top: float, lane_top: dict[int, float], lane_of: dict[str, int],
-              row: dict[str, int], pitch: float, default: float) -> float:
-    """The mean position of `linked` modules, in rows of a lane that starts at `own_top`."""
-    if not linked:
-        return default
-    return sum(lane_top[lane_of[m]] + row[m] * pitch - own_top for m in linked) / pitch / len(linked)
+def _rows(cells: dict[tuple[int, int], list[str]], columns: int, lanes: list[int], rows: dict[int, int],
+          lane_top: dict[int, float], lane_of: dict[str, int], needs: dict[str, list[str]],
+          needed_by: dict[str, list[str]]) -> dict[str, int]:
+    """Each module's row in its lane: sweeps over the columns, left to right
+    by the prerequisites' rows, then right to left by the rows of the modules
+    that need them, moving each (lane, column) cell's modules towards the
+    mean row of those it links to (the barycentre heuristic)."""
+    pitch = NODE_HEIGHT + ROW_GAP
+    row = {module_id: index for ids in cells.values() for index, module_id in enumerate(ids)}
+
+    def mean_row(module_id: str, linked: list[str]) -> float:
+        """In rows of the module's own lane, which may be outside it."""
+        if not linked:
+            return row[module_id]
+        own_top = lane_top[lane_of[module_id]]
+        return sum(lane_top[lane_of[m]] + row[m] * pitch - own_top for m in linked) / pitch / len(linked)
+
+    for sweep in range(ORDER_SWEEPS):
+        forward = sweep % 2 == 0
+        linked = needs if forward else needed_by
+        for at in range(1, columns) if forward else range(columns - 2, -1, -1):
+            for lane in lanes:
+                ids = cells.get((lane, at))
+                if ids:
+                    _place(ids, {module_id: mean_row(module_id, linked[module_id]) for module_id in ids}, rows[lane],
+                           row)
+    return row
 
 
 def _place(ids: list[str], wanted: dict[str, float], height: int, row: dict[str, int]) -> None:
