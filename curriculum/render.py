@@ -89,8 +89,7 @@ def make_environment(templates: Templates = Templates(), md_link_suffix: str = "
         # same in every syllabus; `heading` is the level of their headings.
         module_body=_Memo(env, "module.{fmt}.j2", lambda module: module.id,
                           lambda module: {"module": module, "heading": 4}),
-        path_map=_Memo(env, "path_map.{fmt}.j2", _path_key,
-                       lambda plan: {"plan": plan, "graph": diagrams.prerequisite_graph(plan)}, strip_end=True),
+        path_map=_path_map(env),
         path_timeline=_Memo(env, "timeline.{fmt}.j2", _schedule_key,
                             lambda plan: {"timeline": diagrams.path_timeline(plan)}, strip_end=True),
         # A department's members share a few hundred schedules: their tables
@@ -126,6 +125,21 @@ class _Memo:
             page = Markup(page) if fmt == "html" else page  # rendered with autoescape: already safe
             self.cache[key] = page
         return page
+
+
+def _path_map(env: jinja2.Environment):
+    """path_map(plan, fmt): the map of a path. The HTML map depends only on
+    which modules the path holds (see diagrams.prerequisite_graph), so a
+    department whose members take the same modules in different orders draws
+    it once; the Markdown map numbers modules in path order."""
+    html = _Memo(env, "path_map.html.j2", _module_set_key,
+                 lambda plan: {"graph": diagrams.prerequisite_graph(plan)}, strip_end=True)
+    other = _Memo(env, "path_map.{fmt}.j2", _path_key, lambda plan: {"plan": plan}, strip_end=True)
+    return lambda plan, fmt="html", **extra: (html if fmt == "html" else other)(plan, fmt, **extra)
+
+
+def _module_set_key(plan: Plan) -> tuple:
+    return tuple(sorted(step.module.id for step in plan.steps))
 
 
 def _path_key(plan: Plan) -> tuple:
