@@ -183,7 +183,9 @@ def test_the_large_map_passes_the_nu_checker_and_axe(metacademy_page):
                   node_tool("axe-core", "axe.min.js"))
     require_browser()
     page = metacademy_page.read_text(encoding="utf-8")
-    section = page[page.index("<h2>Map of the path</h2>"):page.index("<h2>Timeline</h2>")]
+    # A long syllabus's headings carry ids for its contents list.
+    section = page[page.rindex("<h2", 0, page.index(">Map of the path</h2>")):
+                   page.rindex("<h2", 0, page.index(">Timeline</h2>"))]
     assert 'class="map-overview"' in section and "<script>" in section
     folder = metacademy_page.parent
     head = page[:page.index("<main>") + len("<main>")]
