@@ -22,7 +22,7 @@ LISTED_TITLES = 6  # module titles named in how a path differs, before "and N mo
 FINISH_BINS = 30  # at most this many columns of weeks in the finishing histogram
 BIN_WEEKS = (1, 2, 4, 8, 13, 26, 52)
 # Okabe-Ito blue and orange, as the stage colours: told apart with colour-blindness.
-LED_FILL, EXTERNAL_FILL, FINISH_FILL = "#0072b2", "#e69f00", "#0072b2"
+BLUE, ORANGE = "#0072b2", "#e69f00"
 
 
 def team_shape(team_plan: TeamPlan) -> dict[str, Any] | None:
@@ -117,7 +117,7 @@ def _finishing(team_plan: TeamPlan) -> dict[str, Any]:
         unit = "weeks"
     columns = [(label, f"{'' if unit == 'month' else 'weeks '}{label}: {count} {_people(count)} finish", (count,))
                for label, count in bins]
-    return {"unit": unit, "bins": bins, "chart": diagrams.column_chart(columns, (FINISH_FILL,))}
+    return {"unit": unit, "bins": bins, "chart": diagrams.column_chart(columns, (BLUE,))}
 
 
 def _month(date: dt.date) -> int:
@@ -168,8 +168,9 @@ def _weekly(team_plan: TeamPlan) -> dict[str, Any] | None:
                         (week["led_hours"], week["external_hours"])))
     busiest = max(rows, key=lambda row: (row["sessions"], -row["week"]))
     return {"rows": rows, "facilitators": len(facilitators), "busiest": busiest,
-            "most_led": max(row["led_hours"] for row in rows), "most_facilitators": max(row["facilitators"] for row in rows),
-            "chart": diagrams.column_chart(columns, (LED_FILL, EXTERNAL_FILL))}
+            "most_led": max(row["led_hours"] for row in rows),
+            "most_facilitators": max(row["facilitators"] for row in rows),
+            "chart": diagrams.column_chart(columns, (BLUE, ORANGE))}
 
 
 def _modules(team_plan: TeamPlan) -> list[dict[str, Any]]:
