@@ -501,3 +501,80 @@ def _nice(value: float) -> int:
         return 1
     power = 10 ** math.floor(math.log10(value))
     return int(next(m * power for m in (1, 2, 5, 10) if m * power >= value))
+
+
+def path_spread(rows) -> Timeline:
+    """A team's finishing weeks by path, for departments too large for a bar
+    per person: for each row `(label, title, weeks)`, a bar from week 1 to
+    the last person to finish, and a thinner, darker bar from the first to
+    finish to the last."""
+    weeks = max((max(finish) for _, _, finish in rows), default=1) or 1
+    week_width = max(WEEK_MIN_WIDTH, min(40, 640 / weeks))
+    bars = []
+    for row, (label, title, finish) in enumerate(rows):
+        first, last = max(min(finish), 1), max(max(finish), 1)  # a path of nothing to study ends in week 1
+        y = MARGIN + row * ROW
+        bars.append(Bar(_shorten(label), title, TIMELINE_LABEL, y, last * week_width, STAGE_COLOURS["data"][0],
+                        False, f"1-{last}" if last > 1 else "1"))
+        bars.append(Bar("", f"{label}: the first finishes in week {first}, the last in week {last}",
+                        TIMELINE_LABEL + (first - 1) * week_width, y, (last - first + 1) * week_width,
+                        STAGE_COLOURS["modeling"][0], True, _span(first, last)))
+    return _timeline(bars, weeks, week_width, len(rows))
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # under the axis; "" where labels are thinned out to fit
+    title: str  # what the column stands for, with its figures
+    x: float
+    segments: tuple[tuple[float, float, str], ...]  # (y, height, fill), from the bottom up
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    """Columns of stacked values on a shared axis, for histograms and counts
+    by week: SVG geometry only, drawn by chart.html.j2."""
+
+    columns: tuple[Column, ...]
+    width: float
+    height: float
+    column_width: float
+    base_y: float  # the axis line
+    levels: tuple[tuple[float, int], ...]  # (y, value) of horizontal grid lines
+
+
+COLUMN_CHART_HEIGHT, COLUMN_MIN_WIDTH, COLUMN_LABELS = 220, 6, 12
+
+
+def column_chart(columns, fills: tuple[str, ...]) -> ColumnChart:
+    """`columns` as (label, title, values), one value per series, stacked in
+    the order of `fills`; at most about COLUMN_LABELS labels are kept."""
+    count = max(len(columns), 1)
+    column_width = max(COLUMN_MIN_WIDTH, min(40, 592 / count))
+    top = max((sum(values) for _, _, values in columns), default=0) or 1
+    step = _nice(top / 4)
+    inner_h = COLUMN_CHART_HEIGHT - 36
+    base_y = 8 + inner_h
+
+    def height_of(value: float) -> float:
+        return round(inner_h * value / (step * math.ceil(top / step)), 1)
+
+    every = max(1, math.ceil(len(columns) / COLUMN_LABELS))
+    drawn = []
+    for index, (label, title, values) in enumerate(columns):
+        segments, y = [], base_y
+        for value, fill in zip(values, fills):
+            if value:
+                height = height_of(value)
+                y = round(y - height, 1)
+                segments.append((y, height, fill))
+        drawn.append(Column(label if index % every == 0 else "", title, CHART_MARGIN + index * column_width,
+                            tuple(segments)))
+    levels = tuple((round(base_y - height_of(value), 1), value)
+                   for value in range(0, step * math.ceil(top / step) + 1, step))
+    return ColumnChart(tuple(drawn), CHART_MARGIN + count * column_width + 12, COLUMN_CHART_HEIGHT, column_width,
+                       base_y, levels)

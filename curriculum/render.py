@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import diagrams, resources
+from .shape import team_shape
 from .cache import bytecode_cache
 from .errors import CurriculumError
 from .model import (
@@ -333,6 +334,21 @@ def render_team(
     for member, plan in team_plan.plans:
         view = member_view(team_plan, sessions, member, plan)
         yield from render_plan(env, plan, formats, team_plan.slugs[member.name], view).items()
+    yield from _overview_pages(env, team_plan, overview, formats, exports, stream)
+
+
+def render_overview(
+    env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str], exports: bool = True,
+) -> dict[str, str | bytes]:
+    """The team overview (and with json the team document) without the
+    members' syllabi, as `render_team` renders it."""
+    return dict(_overview_pages(env, team_plan, _team_overview(team_plan), list(formats), exports, False))
+
+
+def _overview_pages(
+    env: jinja2.Environment, team_plan: TeamPlan, overview: dict[str, Any], formats: list[str], exports: bool,
+    stream: bool,
+) -> Iterator[tuple[str, str | Iterator[str]]]:
     for fmt in formats:
         if fmt == "json":
             yield "team.json", to_json(team_document(team_plan))
@@ -348,8 +364,9 @@ def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
     """What a team overview shows, precomputed so templates stay simple: the
     schedule's totals (`figures`), every session, each person's delay and
     facilitation (`people`, by name), shared modules studied alone, and the
-    members x modules matrix. Linear in the plan's size: a department of
-    thousands renders in one pass."""
+    members x modules matrix; for a large team, its `shape` (see shape.py),
+    else None. Linear in the plan's size: a department of thousands renders
+    in one pass."""
     earliest: dict[str, tuple[int, int]] = {}  # module -> (first week, first position) in anyone's path
     modules = {}
     cells: dict[tuple[str, str], str] = {}
@@ -370,15 +387,17 @@ def _team_overview(team_plan: TeamPlan) -> dict[str, Any]:
     return {"columns": columns, "cells": cells, "readiness_gaps": readiness_gaps(team_plan.team),
             "questions": READINESS_QUESTIONS, "figures": _figures(team_plan),
             "sessions": [_session(c) for c in team_plan.cohorts], "people": people, "alone": alone,
-            "progress": _progress_overview(team_plan)}
+            "progress": _progress_overview(team_plan), "shape": team_shape(team_plan)}
 
 
 MOVED_SHOWN = 200  # an overview lists this many moves; team.json has them all
+ATTENTION_SHOWN = 200  # a large team's overview lists this many of the people behind or at risk
 
 
 def _progress_overview(team_plan: TeamPlan) -> dict[str, Any] | None:
     """Where the team stands on the as-of date: people at risk or behind
-    first, the burn-up chart, and what moved since the baseline."""
+    first (`attention`: only those, as a large team's overview lists them),
+    the burn-up chart, and what moved since the baseline."""
     if team_plan.as_of is None:
         return None
     order = {"behind": 0, "on track": 1, "ahead": 2}
@@ -388,7 +407,9 @@ def _progress_overview(team_plan: TeamPlan) -> dict[str, Any] | None:
     titles = {step.module.id: step.module.title for _, plan in team_plan.plans for step in plan.steps}
     moved = [{"member": name, "title": titles[module], "before": before, "now": now}
              for name, module, before, now in team_plan.moved[:MOVED_SHOWN]]
+    attention = [(member, standing) for member, standing in people if standing.at_risk or standing.status == "behind"]
     return {"as_of": team_plan.as_of, "people": people, "moved": moved, "moved_count": len(team_plan.moved),
+            "attention": attention[:ATTENTION_SHOWN], "attention_count": len(attention),
             "behind": sum(p.status == "behind" for _, p in people), "at_risk": sum(p.at_risk for _, p in people),
             "burn_up": team_plan.burn_up, "chart": diagrams.burn_up_chart(team_plan.burn_up)}
 

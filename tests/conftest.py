@@ -103,3 +103,19 @@ def draw_modules(draw, count: int, hours, **fields) -> dict:
             **{name: draw(strategy) for name, strategy in fields.items()},
         )
     return modules
+
+
+@pytest.fixture(scope="session")
+def department(tmp_path_factory):
+    """The benchmark's 1,000-person department (tests/benchmarks/bench.py),
+    planned once, with its overview alone (no syllabi) in Markdown and HTML:
+    (team plan, folder holding index.md and index.html)."""
+    from curriculum.pipeline import team_plan
+    from curriculum.render import make_environment, render_overview
+    from tests.benchmarks.bench import write_team
+
+    folder = tmp_path_factory.mktemp("department")
+    _, planned = team_plan(write_team(folder / "team.yaml", 1000))
+    for name, text in render_overview(make_environment(), planned, ["md", "html"]).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return planned, folder

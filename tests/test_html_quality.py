@@ -9,10 +9,13 @@
   generated-pages.markdownlint.jsonc (at the repo root).
 
 The pages are the built-in catalog (`curriculum build --format md html`) and
-the example team (`curriculum team examples/payments-risk.yaml`), and long
+the example team (`curriculum team examples/payments-risk.yaml`), long
 syllabi from real catalogs (tests/conftest.py's `third_party`): Metacademy's
 ML researcher (391 modules over 112 weeks) and OSSU's (63 modules over 404
-weeks at 10 h/week, from a start date).
+weeks at 10 h/week, from a start date), and the overview of the benchmark's
+1,000-person department (its syllabi are the built-in catalog's again, so
+they are not checked a thousand times), whose people table is also sorted
+and filtered by keyboard in Chromium (tests/team_table_check.mjs).
 
 The checkers are npm packages, looked for in $CURRICULUM_CHECKERS_DIR/node_modules
 (default: .checkers/ at the repo root, which git ignores), as is mermaid for
@@ -48,6 +51,7 @@ REQUIRE = os.environ.get("CURRICULUM_REQUIRE_CHECKERS") == "1"
 CHROMIUM = os.environ.get("CURRICULUM_CHROMIUM", "/usr/lib/chromium/chromium")
 MARKDOWNLINT_CONFIG = REPO / "generated-pages.markdownlint.jsonc"
 AXE_SCRIPT = Path(__file__).parent / "axe_check.mjs"
+TABLE_SCRIPT = Path(__file__).parent / "team_table_check.mjs"
 TEAM_EXAMPLE = REPO / "examples" / "payments-risk.yaml"
 VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 800  # as in tests/axe_check.mjs
 INSTALL_HINT = (f"install the checkers with `npm install --prefix {CHECKERS} --no-save --no-audit --no-fund "
@@ -254,3 +258,71 @@ def test_markdown_pages_pass_markdownlint(built):
 
 def test_long_syllabi_pass_markdownlint(long_built):
     assert_markdownlint_passes(long_built, long_pages(long_built, ".md"))
+
+
+# --- a 1,000-person department's overview ------------------------------------------
+
+
+def browser_tools() -> None:
+    require_tools(system_tool("node"), node_tool("playwright-core", "package.json"),
+                  node_tool("axe-core", "axe.min.js"), (f"Chromium ({CHROMIUM})", os.access(CHROMIUM, os.X_OK)))
+
+
+def test_department_overview_passes_the_nu_html_checker(department):
+    _, folder = department
+    vnu = MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    require_tools(system_tool("java"), ("vnu-jar (npm, " + str(vnu) + ")", vnu.is_file()))
+    result = run(["java", "-jar", vnu, "--errors-only", "--format", "gnu", "index.html"], cwd=folder)
+    report = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0 and not report, f"Nu HTML Checker errors:\n{report}"
+
+
+def test_department_overview_has_no_accessibility_violations(department):
+    _, folder = department
+    browser_tools()
+    result = run(["node", AXE_SCRIPT, "--checkers", CHECKERS, "--chromium", CHROMIUM, "index.html"], cwd=folder)
+    assert result.returncode == 0, f"axe_check.mjs failed:\n{result.stderr}"
+    violations = json.loads(result.stdout)["pages"]["index.html"]
+    assert not violations, "axe-core violations:\n" + "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}: {v['nodes'][0]['html']}" for v in violations)
+
+
+def test_department_overview_passes_markdownlint(department):
+    _, folder = department
+    cli = MODULES / "markdownlint-cli2" / "markdownlint-cli2-bin.mjs"
+    require_tools(system_tool("node"), node_tool("markdownlint-cli2", "markdownlint-cli2-bin.mjs"))
+    result = run(["node", cli, "--config", MARKDOWNLINT_CONFIG, ":index.md"], cwd=folder)
+    assert result.returncode == 0, f"markdownlint-cli2 errors:\n{result.stdout}{result.stderr}"
+
+
+def test_department_people_table_sorts_and_filters_by_keyboard(department):
+    """Tab to the filter box and type part of a path's name: only the rows
+    holding it stay; clear it, Tab to the Hours heading and press Enter:
+    the rows go from fewest hours to most, and Enter again the other way."""
+    planned, folder = department
+    browser_tools()
+    wanted = "Data engineer 2"
+    result = run(["node", TABLE_SCRIPT, "--checkers", CHECKERS, "--chromium", CHROMIUM,
+                  "--filter", wanted, "--sort", "Hours", "index.html"], cwd=folder)
+    assert result.returncode == 0, f"team_table_check.mjs failed:\n{result.stderr}"
+    report = json.loads(result.stdout)
+    assert not report["errors"]
+    people = len(planned.plans)
+    assert len(report["loaded"]["rows"]) == people and not any(row["hidden"] for row in report["loaded"]["rows"])
+
+    assert report["tabs_to_filter"] is not None and report["filtered"]["focused"] == "people-filter"
+    filtered = report["filtered"]["rows"]
+    shown = [row for row in filtered if not row["hidden"]]
+    holding = [row for row in filtered if any(wanted.lower() in cell.lower() for cell in row["cells"])]
+    assert shown == holding and 0 < len(shown) < people
+    assert report["filtered"]["status"].startswith(f"{len(shown)} of {people} shown")
+    assert not any(row["hidden"] for row in report["cleared"]["rows"])
+
+    assert report["tabs_to_heading"] is not None and report["sorted"]["focused"] == "Hours"
+    column = report["headings"].index("Hours")
+    ascending = [float(row["cells"][column]) for row in report["sorted"]["rows"]]
+    descending = [float(row["cells"][column]) for row in report["reversed"]["rows"]]
+    assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
+    assert ascending[0] < ascending[-1]
+    assert report["sorted"]["sort"][column] == "ascending" and report["reversed"]["sort"][column] == "descending"
+    assert sorted(row["cells"][0] for row in report["sorted"]["rows"]) == sorted(m.name for m, _ in planned.plans)

@@ -1,5 +1,6 @@
 """Benchmarks for `curriculum`: start-up, a department build against MkDocs,
-re-planning it from progress, and growth with catalog and team size.
+re-planning it from progress, and growth with catalog and team size (with
+the size of the 1,000- and 10,000-person overviews).
 
 Run from the repository root with the project's venv:
 
@@ -466,8 +467,25 @@ def bench_growth(table: Table, tmp: Path, catalog_sizes: list[int], team_sizes: 
             table.add(figure, secs(wall), f"{secs(previous[1])} ({previous[0]:,} people)", ratio,
                       f"<= {target:g} ({step:g}x step)", ratio <= target)
         previous = (people, wall)
+        if people in OVERVIEW_LIMITS:
+            add_overview_size(table, tmp / f"team-{people}" / "index.html", people)
     if previous:
         table.add(f"peak memory, team of {previous[0]:,}", f"{rss:.0f} MB", "", None, "< 500 MB", rss < 500)
+
+
+# Issue 16: a department's overview leads with its shape and stays a page a browser opens quickly.
+OVERVIEW_LIMITS = {1000: (500_000, "500 KB"), 10_000: (3_000_000, "3 MB")}  # people -> index.html's bytes at most
+
+
+def file_size(size: float) -> str:
+    return f"{size / 1e6:.2f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
+
+
+def add_overview_size(table: Table, page: Path, people: int):
+    size, (limit, limit_text) = page.stat().st_size, OVERVIEW_LIMITS[people]
+    print(f"   overview of {people:,} people: {file_size(size)}", flush=True)
+    table.add(f"overview size: team of {people:,}, index.html", file_size(size), "", None, f"<= {limit_text}",
+              size <= limit)
 
 
 # ---------------------------------------------------------------- 4. team schedule: heuristic vs CP-SAT
