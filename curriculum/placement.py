@@ -11,11 +11,16 @@ knows (a known module nothing known builds on, or an unknown one whose
 prerequisites are all known) must be asked: no other answer settles it. So
 each question is scored by the chance that it is one of those anyway, plus
 the bits its answer is expected to tell; the best score wins, ties going to
-the earlier module on the path. The chances come from a prior: the person's
-knowledge tops out at a few modules (their frontier), each module being one
-independently, more likely the more basic its level and stage, very likely
-for what the role assumes. Posterior chances given the answers so far are
-exact under that prior, except where noted.
+the earlier module on the path. The chances come from a prior: what a
+person knows is everything below their frontier modules (the most advanced
+things they can do), each module being one independently, more likely the
+more basic its level and stage, very likely for what the role assumes. How
+many frontier modules a person has is not known in advance: the prior mixes
+kinds of learner, from a couple of frontier modules to nearly every module
+a frontier, and the answers shift the weight between them, so that a
+beginner's first noes and an expert's first yeses change what is asked.
+Posterior chances given the answers so far are exact under that prior,
+except where noted.
 
 Modules are bits of Python ints, so a set of modules is one int and each
 question costs a few big-int operations per module.
@@ -39,9 +44,16 @@ from .plan import choose_path
 # relative to others: basic levels and the general-purpose stages more so.
 FRONTIER_BY_LEVEL = {"foundation": 1.25, "practitioner": 1.0, "advanced": 0.8}
 FRONTIER_BY_STAGE = {"foundations": 1.1, "problem-framing": 1.1}  # other stages (and none): 1
-# Frontier modules a person has on average; what a role assumes is likely one.
-EXPECTED_FRONTIER = 2.0
+# Kinds of learner by the frontier modules they have on average: 2, 6, 18,
+# ... up to the path's length, each kind a third as common as the one before.
+# What a role assumes is likely a frontier for every kind.
+FEWEST_FRONTIER = 2
+FRONTIER_STEP = 3
 ASSUMED_FRONTIER = 0.9
+# A frontier chance never exceeds this (a short path, an expert kind).
+MAX_FRONTIER = 0.5
+# Kinds of learner whose posterior weight falls below this are left out.
+NEGLIGIBLE = 1e-9
 # Yes answers whose demands overlap are combined exactly up to this many;
 # beyond it (rare: many open yes answers at once) they are taken as independent.
 MAX_EXACT_DEMANDS = 8
@@ -60,7 +72,7 @@ class Questionnaire:
     ancestors: tuple[int, ...]  # each module and everything it builds on
     descendants: tuple[int, ...]  # each module and everything that builds on it
     parents: tuple[int, ...]  # its direct prerequisites
-    frontier: tuple[float, ...]  # prior chance that the person's knowledge tops out at the module
+    kinds: tuple[LearnerKind, ...]  # the prior: kinds of learner
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -74,6 +86,18 @@ class Questionnaire:
     def assumed(self) -> int:
         return self.everything & ~self.on_path
 
+    def is_assumed(self, module_id: str) -> bool:
+        return bool(self.assumed >> self.index[module_id] & 1)
+
+
+@dataclass(frozen=True)
+class LearnerKind:
+    """People whose frontier modules are each module independently, with
+    the chance `frontier[i]` for module i; `share` of all people."""
+
+    share: float
+    frontier: tuple[float, ...]
+
     @cached_property
     def _weight_classes(self) -> tuple[tuple[float, int], ...]:
         """(-log(1 - frontier), the modules with it): the weight of a set is
@@ -83,9 +107,6 @@ class Questionnaire:
             weight = -math.log1p(-chance)
             classes[weight] = classes.get(weight, 0) | 1 << i
         return tuple(classes.items())
-
-    def is_assumed(self, module_id: str) -> bool:
-        return bool(self.assumed >> self.index[module_id] & 1)
 
     def weight(self, modules: int) -> float:
         """-log of the chance that none of `modules` is a frontier."""
@@ -128,15 +149,22 @@ def questionnaire(catalog: Catalog, graph: nx.DiGraph, role: str, size: str,
     modules = tuple(catalog.modules[m] for m in ids)
     return Questionnaire(
         role, size, modules, (1 << len(path.order)) - 1, tuple(ancestors), tuple(descendants), tuple(parents),
-        _frontier_prior(modules, len(path.order)),
+        _learner_kinds(modules, len(path.order)),
     )
 
 
-def _frontier_prior(modules: Sequence[Module], on_path: int) -> tuple[float, ...]:
+def _learner_kinds(modules: Sequence[Module], on_path: int) -> tuple[LearnerKind, ...]:
     relative = [FRONTIER_BY_LEVEL.get(m.level, 1.0) * FRONTIER_BY_STAGE.get(m.stage, 1.0) for m in modules[:on_path]]
     total = sum(relative)
-    path_chances = [min(0.5, EXPECTED_FRONTIER * r / total) for r in relative]
-    return tuple(path_chances) + (ASSUMED_FRONTIER,) * (len(modules) - on_path)
+    counts = [FEWEST_FRONTIER]
+    while counts[-1] * FRONTIER_STEP < on_path:
+        counts.append(counts[-1] * FRONTIER_STEP)
+    shares = [FRONTIER_STEP ** -j for j in range(len(counts))]
+    assumed = (ASSUMED_FRONTIER,) * (len(modules) - on_path)
+    return tuple(
+        LearnerKind(share / sum(shares), tuple(min(MAX_FRONTIER, count * r / total) for r in relative) + assumed)
+        for count, share in zip(counts, shares)
+    )
 
 
 def settle(quiz: Questionnaire, answers: Mapping[str, bool]) -> tuple[int, int]:
@@ -176,39 +204,57 @@ def _scores(quiz: Questionnaire, known: int, unknown: int, candidates: int) -> I
     answer tells."""
     undecided = quiz.everything & ~(known | unknown)
     possible = quiz.everything & ~unknown  # where frontiers may be
-    # Each yes answer demands a frontier at or above its module; only those
-    # that open modules could still meet matter.
-    demands = [quiz.descendants[y] & possible for y in _bits(known)
-               if quiz.descendants[y] & known == 1 << y and quiz.descendants[y] & undecided]
-    all_met = _meets_all(quiz, demands)
+    # Each yes answer demands a frontier at or above its module (the answers
+    # about modules above it said no, or are still to come).
+    demands = [quiz.descendants[y] & possible for y in _bits(known) if quiz.descendants[y] & known == 1 << y]
+    # Demands that no undecided module can meet are the same whatever comes
+    # next: they count in how likely each kind of learner is, not beyond.
+    open_demands = [d for d in demands if d & undecided]
+    kinds = _posterior(quiz, unknown, demands)
+    all_met = [_log_meets_all(kind, open_demands) for _, kind in kinds]
     for i in _bits(candidates):
         bit = 1 << i
         above = quiz.descendants[i] & possible  # a frontier here makes the module known
-        p_unknown = math.exp(-quiz.weight(above)) * _meets_all(quiz, [d & ~above for d in demands]) / all_met
-        p_top = (quiz.frontier[i] * math.exp(-quiz.weight(above & ~bit))
-                 * _meets_all(quiz, [d & ~above for d in demands if not d & bit]) / all_met)
-        # Unknown with every prerequisite known; prerequisites taken as independent.
-        p_first_unknown = p_unknown
-        for parent in _bits(quiz.parents[i] & ~known):
-            p_first_unknown *= -math.expm1(-quiz.weight(quiz.descendants[parent] & possible & ~above))
+        beside = [d & ~above for d in open_demands]
+        not_through = [d & ~above for d in open_demands if not d & bit]
+        open_parents = [quiz.descendants[parent] & possible & ~above for parent in _bits(quiz.parents[i] & ~known)]
+        p_unknown = p_top = p_first_unknown = 0.0
+        for (share, kind), met in zip(kinds, all_met):
+            none_above = -kind.weight(above)
+            p_unknown += share * math.exp(none_above + _log_meets_all(kind, beside) - met)
+            p_top += share * kind.frontier[i] * math.exp(
+                none_above + kind.weight(bit) + _log_meets_all(kind, not_through) - met)
+            # Unknown with every prerequisite known.
+            p_first_unknown += share * math.exp(none_above + _log_meets_all(kind, beside + open_parents) - met)
         p_known = min(1.0, max(0.0, 1.0 - p_unknown))
         yield i, round(p_top + p_first_unknown + _entropy(p_known), 9)  # rounded: float noise never decides a tie
 
 
-def _meets_all(quiz: Questionnaire, demands: list[int]) -> float:
-    """The chance that each set in `demands` holds a frontier: a product
-    over groups of overlapping sets, each group by inclusion-exclusion."""
+def _posterior(quiz: Questionnaire, unknown: int, demands: list[int]) -> list[tuple[float, LearnerKind]]:
+    """(weight given the answers, kind) for each kind of learner that is
+    not negligible: its prior share times the chance of the answers (no
+    frontier among the unknown modules, every yes demand met)."""
+    logs = [math.log(kind.share) - kind.weight(unknown) + _log_meets_all(kind, demands) for kind in quiz.kinds]
+    top = max(logs)
+    weights = [math.exp(value - top) for value in logs]
+    total = sum(weights)
+    return [(weight / total, kind) for weight, kind in zip(weights, quiz.kinds) if weight / total >= NEGLIGIBLE]
+
+
+def _log_meets_all(kind: LearnerKind, demands: list[int]) -> float:
+    """The log of the chance that each set in `demands` holds a frontier: a
+    sum over groups of overlapping sets, each group by inclusion-exclusion."""
     kept: list[int] = []
     for demand in sorted(set(demands), key=int.bit_count):
         if not demand:
-            return 0.0
+            return -math.inf
         if not any(smaller & ~demand == 0 for smaller in kept):  # a superset is met when its subset is
             kept.append(demand)
-    chance = 1.0
+    log_chance = 0.0
     for group in _overlapping_groups(kept):
         if len(group) == 1 or len(group) > MAX_EXACT_DEMANDS:
             for demand in group:
-                chance *= -math.expm1(-quiz.weight(demand))
+                log_chance += math.log(-math.expm1(-kind.weight(demand)))
             continue
         total = 0.0
         for subset in range(1 << len(group)):
@@ -217,9 +263,11 @@ def _meets_all(quiz: Questionnaire, demands: list[int]) -> float:
                 if subset >> j & 1:
                     union |= demand
                     sign = -sign
-            total += sign * math.exp(-quiz.weight(union))
-        chance *= max(total, 0.0)
-    return chance
+            total += sign * math.exp(-kind.weight(union))
+        if total <= 0.0:  # rounding: the chance is too small to tell from none
+            return -math.inf
+        log_chance += math.log(total)
+    return log_chance
 
 
 def _overlapping_groups(sets: list[int]) -> list[list[int]]:
