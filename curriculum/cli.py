@@ -363,8 +363,10 @@ def _assess(args) -> int:
     if args.plain:
         _say("knows:" + "".join(f" {module_id}" for module_id in result.knows))
         if result.missing_assumed:
-            log.warning("the role assumes %s, which the answers say is not known: add --goal %s to put it on the path",
-                        ", ".join(result.missing_assumed), " ".join(result.missing_assumed))
+            one = len(result.missing_assumed) == 1
+            log.warning("the role assumes %s, which the answers say %s not known: add --goal %s to put %s on the path",
+                        ", ".join(result.missing_assumed), "is" if one else "are", " ".join(result.missing_assumed),
+                        "it" if one else "them")
     else:
         _assess_outro(args, quiz, result)
     return 0
