@@ -661,10 +661,10 @@ def bench_placement(table: Table, tmp: Path, builtin_learners: int, metacademy_l
     for name, loaded, paths, count, what in cases:
         share, halving, fewest, per_question = measure_catalog(loaded, paths, count)
         target = PLACEMENT_TARGETS[name]
-        print(f"   {name}: {share:.1%} of the modules asked (halve the rest {halving:.1%}, fewest possible "
+        print(f"   {name}: {share:.2%} of the modules asked (halve the rest {halving:.1%}, fewest possible "
               f"{fewest:.1%}), {per_question * 1000:.1f} ms a question", flush=True)
         table.add(f"placement, {name} catalog, {what} (knowing all below 1-3 random modules): questions asked, "
-                  f"share of the path's modules", f"{share:.1%}", "100% (asking about every module)", share,
+                  f"share of the path's modules", f"{share:.2%}", "100% (asking about every module)", share,
                   f"<= {target:.0%}", share <= target)
         table.add(f"placement, {name} catalog: \"halve the rest\"; the fewest any exact questionnaire asks "
                   f"(each learner's known modules nothing known builds on, and unknown ones with every "
