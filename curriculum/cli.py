@@ -135,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--baseline", type=Path, metavar="TEAM_JSON",
                          help="with --progress: the team.json of an earlier run to measure against "
                               "(default: the plan without progress)")
+        sub.add_argument("--assessment", type=Path, metavar="RESPONSES_CSV",
+                         help="survey answers (email or name, then a yes/no column per module id): each "
+                              "member's yes answers join their knows")
 
     team = commands.add_parser("team", help="a syllabus per member, a team overview, cohorts, calendar and CSV",
                                parents=[verbosity])
@@ -512,7 +515,7 @@ def _team_options(args):
     from .pipeline import TeamOptions
 
     return TeamOptions(args.size, args.start, args.hours_per_week, not args.no_cohorts, tuple(args.progress),
-                       args.as_of, args.baseline)
+                       args.as_of, args.baseline, args.assessment)
 
 
 # Seconds a run must take before its progress bar appears.

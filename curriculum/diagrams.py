@@ -1,5 +1,5 @@
-"""Pictures of a path: the prerequisite graph, laid out in layers by
-prerequisite depth and coloured by stage, and a week-by-week timeline.
+"""Pictures of a path: the prerequisite graph, in lanes by stage and columns
+by prerequisite depth, coloured by stage, and a week-by-week timeline.
 
 Layout is computed here as plain data; templates draw it (inline SVG in HTML,
 Mermaid in Markdown), so a user can restyle the pictures like any other part
@@ -8,10 +8,14 @@ of a page. Nothing needs the network.
 
 from __future__ import annotations
 
+import graphlib
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .model import STAGES, Plan, TeamPlan
+import networkx as nx
+
+from .model import LEVELS, STAGES, Module, Plan, TeamPlan
 
 # One colour per lifecycle stage (Okabe-Ito based, readable with colour-blindness),
 # with a text colour that keeps contrast above 4.5:1.
@@ -29,95 +33,226 @@ NO_STAGE = ("#ffffff", "#1d2433")
 
 NODE_WIDTH, NODE_HEIGHT = 180, 40
 COLUMN_GAP, ROW_GAP, MARGIN = 50, 14, 10
+LANE_HEADER, LANE_GAP = 22, 12
 LABEL_CHARS = 23
+# A map of this many modules gets pan, zoom and a focus view in HTML; one of
+# OVERVIEW_MODULES also gets a stages x levels table of counts. The built-in
+# catalog's paths (about 35 modules) stay plain pictures.
+INTERACTIVE_MODULES, OVERVIEW_MODULES = 60, 150
+# Rounds of moving modules towards the mean row of their neighbours, the
+# last one left to right: on the Metacademy path's map, five take crossings
+# from about 19,000 (modules in id order) to 5,700, and more gain little.
+ORDER_SWEEPS = 5
 
 
 @dataclass(frozen=True)
 class Node:
     id: str
-    number: int  # position in the path, from 1
     title: str
     label: str  # the title, shortened to fit its box
     stage: str | None
+    level: str
     fill: str
     ink: str
     x: float
     y: float
     milestone: bool
+    needs: tuple[str, ...]  # the prerequisites drawn as arrows into it
 
 
 @dataclass(frozen=True)
 class Edge:
+    source: str  # the prerequisite
+    target: str  # the module that needs it
     path: str  # SVG path data from the prerequisite to the module
 
 
 @dataclass(frozen=True)
+class Lane:
+    """The band of rows that holds one stage's modules."""
+
+    stage: str | None
+    name: str
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    stage: str | None
+    name: str
+    counts: tuple[int, ...]  # modules of each of LEVELS
+
+
+@dataclass(frozen=True)
 class Graph:
-    nodes: tuple[Node, ...]
+    nodes: tuple[Node, ...]  # by lane, then column, then row: the order Tab visits them
     edges: tuple[Edge, ...]
     width: float
     height: float
-    # (from node id, to node id) pairs, in path order, for Mermaid.
+    # (prerequisite id, module id) for each edge, sorted: the transitive reduction.
     links: tuple[tuple[str, str], ...]
     stages: tuple[tuple[str, str, str], ...]  # legend: (stage, fill, ink) for stages present
+    lanes: tuple[Lane, ...]  # empty when every module is in one lane
+    interactive: bool  # large enough for pan, zoom and the focus view
+    overview: tuple[OverviewRow, ...]  # empty below OVERVIEW_MODULES
+
+
+def reduced_prerequisites(modules: Mapping[str, Module]) -> dict[str, list[str]]:
+    """Each module's prerequisites among `modules` that a map draws: the
+    transitive reduction of the prerequisite graph (no arrow where another
+    route already leads), in the order the module lists them."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    graph.add_edges_from((prerequisite, module_id) for module_id, module in modules.items()
+                         for prerequisite in module.prerequisites if prerequisite in modules)
+    reduced = nx.transitive_reduction(graph)
+    return {module_id: [p for p in module.prerequisites if p in modules and reduced.has_edge(p, module_id)]
+            for module_id, module in modules.items()}
 
 
 def prerequisite_graph(plan: Plan) -> Graph:
-    """Columns by prerequisite depth within the path; rows in path order."""
-    position = {step.module.id: index for index, step in enumerate(plan.steps)}
-    modules = {step.module.id: step.module for step in plan.steps}
-    depth: dict[str, int] = {}
+    """The map of a path's modules, whatever their order on the path (so a
+    department draws it once per distinct set of modules): only the arrows a
+    reader needs (the transitive reduction); one lane of rows per stage, in
+    STAGES order, modules with no stage last; columns by prerequisite depth;
+    and in each lane and column, modules near the mean row of the modules
+    they link to, which keeps arrows short and crossings few."""
+    modules = {module.id: module for module in sorted((step.module for step in plan.steps), key=lambda m: m.id)}
+    needs = reduced_prerequisites(modules)
+    needed_by: dict[str, list[str]] = {module_id: [] for module_id in modules}
+    for module_id, prerequisites in needs.items():
+        for prerequisite in prerequisites:
+            needed_by[prerequisite].append(module_id)
+    column: dict[str, int] = {}
+    for module_id in graphlib.TopologicalSorter(needs).static_order():
+        column[module_id] = 1 + max((column[p] for p in needs[module_id]), default=-1)
+    lane_of = {module_id: STAGES.index(module.stage) if module.stage in STAGES else len(STAGES)
+               for module_id, module in modules.items()}
+    cells: dict[tuple[int, int], list[str]] = {}
+    for module_id in modules:
+        cells.setdefault((lane_of[module_id], column[module_id]), []).append(module_id)
+    lanes = sorted(set(lane_of.values()))
+    rows = {lane: max(len(ids) for (in_lane, _), ids in cells.items() if in_lane == lane) for lane in lanes}
+    pitch = NODE_HEIGHT + ROW_GAP
+    headed = len(lanes) > 1  # one lane needs no name
+    lane_top, top = {}, MARGIN
+    for lane in lanes:
+        lane_top[lane] = top + (LANE_HEADER if headed else 0)
+        top = lane_top[lane] + rows[lane] * pitch - ROW_GAP + LANE_GAP
+    columns = max(column.values(), default=-1) + 1
+    row = _rows(cells, columns, lanes, rows, lane_top, lane_of, needs, needed_by)
 
-    def depth_of(module_id: str) -> int:
-        # Usually prerequisites come first; after re-planning from progress a
-        # module may have been done before one it builds on.
-        stack = [module_id]
-        while stack:
-            current = stack[-1]
-            waiting = [p for p in modules[current].prerequisites if p in modules and p not in depth]
-            if waiting:
-                stack.extend(waiting)
-                continue
-            stack.pop()
-            depth[current] = 1 + max((depth[p] for p in modules[current].prerequisites if p in modules),
-                                     default=-1)
-        return depth[module_id]
+    def x_of(module_id: str) -> float:
+        return MARGIN + column[module_id] * (NODE_WIDTH + COLUMN_GAP)
 
-    for step in plan.steps:
-        depth_of(step.module.id)
-    columns: dict[int, list[str]] = {}
-    for step in plan.steps:
-        columns.setdefault(depth[step.module.id], []).append(step.module.id)
-    nodes, where = [], {}
-    for column, ids in sorted(columns.items()):
-        for row, module_id in enumerate(ids):
-            step = plan.steps[position[module_id]]
-            fill, ink = STAGE_COLOURS.get(step.module.stage, NO_STAGE)
-            x = MARGIN + column * (NODE_WIDTH + COLUMN_GAP)
-            y = MARGIN + row * (NODE_HEIGHT + ROW_GAP)
-            where[module_id] = (x, y)
-            nodes.append(Node(module_id, position[module_id] + 1, step.module.title, _shorten(step.module.title),
-                              step.module.stage, fill, ink, x, y, step.module.is_milestone))
-    edges, links = [], []
-    for step in plan.steps:
-        for prerequisite in step.module.prerequisites:
-            if prerequisite not in where:
-                continue
-            (x1, y1), (x2, y2) = where[prerequisite], where[step.module.id]
-            start = (x1 + NODE_WIDTH, y1 + NODE_HEIGHT / 2)
-            end = (x2, y2 + NODE_HEIGHT / 2)
-            bend = COLUMN_GAP / 2
-            edges.append(Edge(
-                f"M{start[0]:g},{start[1]:g} C{start[0] + bend:g},{start[1]:g} "
-                f"{end[0] - bend:g},{end[1]:g} {end[0]:g},{end[1]:g}"
-            ))
-            links.append((prerequisite, step.module.id))
-    rows = max((len(ids) for ids in columns.values()), default=0)
-    width = 2 * MARGIN + len(columns) * NODE_WIDTH + max(len(columns) - 1, 0) * COLUMN_GAP
-    height = 2 * MARGIN + rows * NODE_HEIGHT + max(rows - 1, 0) * ROW_GAP
-    present = {step.module.stage for step in plan.steps}
+    def y_of(module_id: str) -> float:
+        return lane_top[lane_of[module_id]] + row[module_id] * pitch
+
+    drawn = sorted(modules, key=lambda module_id: (lane_of[module_id], column[module_id], row[module_id]))
+    nodes = []
+    for module_id in drawn:
+        module = modules[module_id]
+        fill, ink = STAGE_COLOURS.get(module.stage, NO_STAGE)
+        nodes.append(Node(module_id, module.title, _fit_label(module.title), module.stage, module.level, fill, ink,
+                          x_of(module_id), y_of(module_id), module.is_milestone, tuple(needs[module_id])))
+    edges = []
+    for module_id in drawn:
+        for prerequisite in needs[module_id]:
+            start_x, start_y = x_of(prerequisite) + NODE_WIDTH, y_of(prerequisite) + NODE_HEIGHT / 2
+            end_x, end_y = x_of(module_id), y_of(module_id) + NODE_HEIGHT / 2
+            bend = (end_x - start_x) / 2
+            edges.append(Edge(prerequisite, module_id,
+                              f"M{start_x:g},{start_y:g} C{start_x + bend:g},{start_y:g} "
+                              f"{end_x - bend:g},{end_y:g} {end_x:g},{end_y:g}"))
+    width = 2 * MARGIN + columns * NODE_WIDTH + max(columns - 1, 0) * COLUMN_GAP
+    height = top - LANE_GAP + MARGIN if lanes else 2 * MARGIN
+    stage_names = {**{index: stage for index, stage in enumerate(STAGES)}, len(STAGES): None}
+    lane_bands = tuple(
+        Lane(stage_names[lane], stage_names[lane] or "no stage", lane_top[lane] - LANE_HEADER,
+             LANE_HEADER + rows[lane] * pitch - ROW_GAP)
+        for lane in lanes) if headed else ()
+    overview = ()
+    if len(modules) >= OVERVIEW_MODULES:
+        overview = tuple(
+            OverviewRow(stage_names[lane], stage_names[lane] or "no stage",
+                        tuple(sum(lane_of[m] == lane and modules[m].level == level for m in modules)
+                              for level in LEVELS))
+            for lane in lanes)
+    present = {module.stage for module in modules.values()}
     legend = tuple((stage, *STAGE_COLOURS[stage]) for stage in STAGES if stage in present)
-    return Graph(tuple(nodes), tuple(edges), width, height, tuple(links), legend)
+    links = tuple(sorted((prerequisite, module_id) for module_id in modules for prerequisite in needs[module_id]))
+    return Graph(tuple(nodes), tuple(edges), width, height, links, legend, lane_bands,
+                 len(modules) >= INTERACTIVE_MODULES, overview)
+
+
+def _rows(cells: dict[tuple[int, int], list[str]], columns: int, lanes: list[int], rows: dict[int, int],
+          lane_top: dict[int, float], lane_of: dict[str, int], needs: dict[str, list[str]],
+          needed_by: dict[str, list[str]]) -> dict[str, int]:
+    """Each module's row in its lane: sweeps over the columns, left to right
+    by the prerequisites' rows, then right to left by the rows of the modules
+    that need them, moving each (lane, column) cell's modules towards the
+    mean row of those it links to (the barycentre heuristic)."""
+    pitch = NODE_HEIGHT + ROW_GAP
+    row = {module_id: index for ids in cells.values() for index, module_id in enumerate(ids)}
+
+    def mean_row(module_id: str, linked: list[str]) -> float:
+        """In rows of the module's own lane, which may be outside it."""
+        if not linked:
+            return row[module_id]
+        own_top = lane_top[lane_of[module_id]]
+        return sum(lane_top[lane_of[m]] + row[m] * pitch - own_top for m in linked) / pitch / len(linked)
+
+    for sweep in range(ORDER_SWEEPS):
+        forward = sweep % 2 == 0
+        linked = needs if forward else needed_by
+        for at in range(1, columns) if forward else range(columns - 2, -1, -1):
+            for lane in lanes:
+                ids = cells.get((lane, at))
+                if ids:
+                    _place(ids, {module_id: mean_row(module_id, linked[module_id]) for module_id in ids}, rows[lane],
+                           row)
+    return row
+
+
+def _place(ids: list[str], wanted: dict[str, float], height: int, row: dict[str, int]) -> None:
+    """Sort `ids` (one lane's modules in one column) by the row each wants and
+    give each the free row nearest it, within the lane's `height` rows."""
+    ids.sort(key=lambda module_id: (wanted[module_id], module_id))
+    placed: list[int] = []
+    for module_id in ids:
+        placed.append(max(math.floor(wanted[module_id] + 0.5), placed[-1] + 1 if placed else 0))
+    limit = height - 1
+    for index in range(len(ids) - 1, -1, -1):  # the bottom ones back inside the lane
+        limit = min(placed[index], limit)
+        row[ids[index]] = limit
+        limit -= 1
+
+
+# Advance widths in em, rounded up, of DejaVu Sans: among the widest fonts
+# system-ui falls back to, so a label that fits with it fits with the others.
+_NARROW_CHARS, _WIDE_CHARS = set("'ijlIJ ,./:;\\|f-()[]t!r\""), set("mwMW%@#+<=>^~&OQDGHNU\u2026")
+LABEL_EMS = (NODE_WIDTH - 16) / 12  # a node's label: 8 px padding each side, 12 px type
+
+
+def _em_width(char: str) -> float:
+    if char in _NARROW_CHARS:
+        return 0.41
+    if char in _WIDE_CHARS or not char.isascii():
+        return 1.0
+    return 0.7 if char.isupper() else 0.64
+
+
+def _fit_label(title: str) -> str:
+    """The title, cut short with an ellipsis where it would overflow a node."""
+    title = " ".join(title.split())
+    if sum(map(_em_width, title)) <= LABEL_EMS:
+        return title
+    room, end = LABEL_EMS - _em_width("\u2026"), 0
+    while room >= _em_width(title[end]):
+        room -= _em_width(title[end])
+        end += 1
+    return title[:end].rstrip() + "\u2026"
 
 
 def _shorten(title: str) -> str:
@@ -132,6 +267,115 @@ def mermaid_label(text: str) -> str:
                     "|": "/", "`": "'", "#": "#35;"}
     # Character by character, so the "#" of an entity put in is not replaced again.
     return "".join(replacements.get(char, char) for char in " ".join(text.split()))
+
+
+# Mermaid refuses a whole block beyond its default maxEdges (500) and
+# maxTextSize (50,000 characters), as GitHub and GitLab use it. A map is split
+# well inside both, and a diagram of more than 150 modules is too dense to
+# follow anyway.
+MAP_MAX_NODES, MAP_MAX_EDGES, MAP_MAX_CHARS = 150, 300, 40_000
+# Upper bounds of the Mermaid text path_map.md.j2 writes besides node labels:
+# per node line (with a boundary node's "(map: ...)"), per edge line, and per
+# block (header and classDef lines).
+NODE_LINE_CHARS, EDGE_LINE_CHARS, BLOCK_CHARS = 100, 24, 1_000
+
+
+@dataclass(frozen=True)
+class MapNode:
+    number: int  # position in the path, from 1
+    title: str
+    stage: str | None
+    drawn_in: str | None = None  # for a prerequisite from another part: that part's name
+
+
+@dataclass(frozen=True)
+class MapPart:
+    """One Mermaid diagram: modules, and the prerequisites from other parts
+    they need, with the links into its modules."""
+
+    name: str  # "" when the whole path is one part
+    stage: str | None
+    modules: int  # how many modules the part draws, boundary nodes not counted
+    nodes: tuple[MapNode, ...]  # in path order
+    links: tuple[tuple[int, int], ...]  # (prerequisite, module) numbers
+
+
+@dataclass(frozen=True)
+class MermaidMap:
+    parts: tuple[MapPart, ...]
+    # (from, to) part numbers, from 1, where a module of one needs one of the other.
+    part_links: tuple[tuple[int, int], ...]
+
+
+def mermaid_map(plan: Plan) -> MermaidMap:
+    """The prerequisite map for Mermaid: only the links a reader needs (the
+    transitive reduction), in one part if it fits within the MAP_MAX_ limits,
+    otherwise in parts by stage, then by level, then in chunks in path order."""
+    steps = {step.module.id: (number, step.module) for number, step in enumerate(plan.steps, start=1)}
+    # In path order, each module's prerequisites in the order its file lists them.
+    needs = reduced_prerequisites({module_id: module for module_id, (_, module) in steps.items()})
+    label_chars = {module_id: len(mermaid_label(module.title)) for module_id, (_, module) in steps.items()}
+
+    def too_big(ids: list[str]) -> bool:
+        members = set(ids)
+        outside = {p for module_id in ids for p in needs[module_id] if p not in members}
+        links = sum(len(needs[module_id]) for module_id in ids)
+        chars = (BLOCK_CHARS + EDGE_LINE_CHARS * links
+                 + sum(NODE_LINE_CHARS + label_chars[node] for node in (*ids, *outside)))
+        return len(ids) + len(outside) > MAP_MAX_NODES or links > MAP_MAX_EDGES or chars > MAP_MAX_CHARS
+
+    groups = [("", None, list(steps))] if not too_big(list(steps)) else _map_groups(plan, too_big)
+    part_of = {module_id: index for index, (_, _, ids) in enumerate(groups, start=1) for module_id in ids}
+    part_names = {index: name for index, (name, _, _) in enumerate(groups, start=1)}
+    parts = []
+    for index, (name, stage, ids) in enumerate(groups, start=1):
+        shown = set(ids) | {p for module_id in ids for p in needs[module_id]}
+        nodes = tuple(
+            MapNode(number, module.title, module.stage,
+                    None if part_of[module_id] == index else part_names[part_of[module_id]])
+            for module_id, (number, module) in steps.items() if module_id in shown)
+        links = tuple((steps[p][0], steps[module_id][0]) for module_id in ids for p in needs[module_id])
+        parts.append(MapPart(name, stage, len(ids), nodes, links))
+    part_links = sorted({(part_of[p], part_of[module_id]) for module_id in steps for p in needs[module_id]
+                         if part_of[p] != part_of[module_id]})
+    return MermaidMap(tuple(parts), tuple(part_links))
+
+
+def _map_groups(plan: Plan, too_big: Callable[[list[str]], bool]) -> list[tuple[str, str | None, list[str]]]:
+    """(name, stage, module ids) for each part of a map too big for one.
+    A name says only what tells the parts apart: "data", "data, advanced",
+    "advanced, part 2 of 3"."""
+    by_stage: dict[str | None, list[str]] = {}
+    for stage in (*STAGES, None):
+        ids = [step.module.id for step in plan.steps if step.module.stage == stage]
+        if ids:
+            by_stage[stage] = ids
+    level_of = {step.module.id: step.module.level for step in plan.steps}
+    groups = []
+    for stage, ids in by_stage.items():
+        stage_name = [stage or "no stage"] if len(by_stage) > 1 else []
+        if not too_big(ids):
+            groups.append((", ".join(stage_name), stage, ids))
+            continue
+        by_level = {level: [i for i in ids if level_of[i] == level] for level in LEVELS}
+        by_level = {level: level_ids for level, level_ids in by_level.items() if level_ids}
+        for level, level_ids in by_level.items():
+            level_name = stage_name + ([level] if len(by_level) > 1 else [])
+            chunks = _chunks(level_ids, too_big)
+            for number, chunk in enumerate(chunks, start=1):
+                chunk_name = [f"part {number} of {len(chunks)}"] if len(chunks) > 1 else []
+                groups.append((", ".join(level_name + chunk_name), stage, chunk))
+    return groups
+
+
+def _chunks(ids: list[str], too_big: Callable[[list[str]], bool]) -> list[list[str]]:
+    """The fewest runs of even length, in path order, that each fit."""
+    for count in range(1, len(ids) + 1):
+        size = math.ceil(len(ids) / count)
+        chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
+        if not any(too_big(chunk) for chunk in chunks):
+            return chunks
+    return [[module_id] for module_id in ids]  # a module too big alone is still drawn
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,9 @@ class TeamOptions:
     (`size`, `start`, `hours_per_week` for members who don't say), whether
     members meet in group sessions, and the progress to re-plan from, up to
     `as_of` (default: today) and against the `team.json` in `baseline`
-    (default: the plan without progress). `team` and `publish --team` plan
-    through these same options."""
+    (default: the plan without progress). `assessment` is a survey's answers,
+    added to members' `knows` before anything is planned. `team` and
+    `publish --team` plan through these same options."""
 
     size: str | None = None
     start: dt.date | None = None
@@ -162,6 +163,7 @@ class TeamOptions:
     progress_files: tuple[Path, ...] = ()
     as_of: dt.date | None = None
     baseline: Path | None = None
+    assessment: Path | None = None
 
 
 def team_plan(
@@ -178,6 +180,10 @@ def _plan_team_file(loaded: LoadedCatalog, team_file: Path, options: TeamOptions
 
     team = read_team(team_file, loaded.catalog, options.size, options.start, options.hours_per_week, options.cohorts)
     with _gc_paused():
+        if options.assessment is not None:
+            from .assessment import read_assessment
+
+            team = read_assessment(options.assessment, team, loaded.catalog, loaded.graph)
         progress = None
         if options.progress_files:
             from .progress import read_progress
@@ -289,6 +295,8 @@ def publish(
         raise CurriculumError("a DokuWiki push needs --user and the password in CURRICULUM_DOKUWIKI_PASSWORD")
     if (options.progress_files or options.baseline) and len(team_files) != 1:
         raise CurriculumError("--progress and --baseline re-plan one team: give exactly one --team")
+    if options.assessment is not None and len(team_files) != 1:
+        raise CurriculumError("--assessment holds one team's answers: give exactly one --team")
     if target == "cmi5":
         check_base_url(base_url)
     # A malformed URL is one clear line before any work, not a failure after it.

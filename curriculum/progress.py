@@ -79,7 +79,7 @@ def activity_id(catalog: Catalog, module_id: str) -> str:
 def read_progress(paths: Sequence[Path], team: Team, catalog: Catalog, as_of: dt.date) -> Progress:
     """Every file's statements, merged: per person and module the latest
     date wins (then the later time of day, file and row)."""
-    people = _People(team)
+    people = People(team)
     modules = _Modules(catalog)
     problems: list[CurriculumError] = []
     found: dict[tuple[str, str], tuple[tuple, Entry]] = {}
@@ -101,8 +101,10 @@ def read_progress(paths: Sequence[Path], team: Team, catalog: Catalog, as_of: dt
     return Progress(as_of, {key: found[key][1] for key in sorted(found)})
 
 
-class _People:
-    """Members by email (also as xAPI's mbox_sha1sum) and by name."""
+class People:
+    """Members by email (also as xAPI's mbox_sha1sum) and by name, for files
+    that name people: an email matches in any case, a name with spaces and
+    case aside."""
 
     def __init__(self, team: Team):
         self.by_email: dict[str, str] = {}
@@ -174,33 +176,42 @@ class _Modules:
 # --- CSV ----------------------------------------------------------------------
 
 
-def _read_csv(path: Path, people: _People, modules: _Modules, problems: list[CurriculumError]):
+def _read_csv(path: Path, people: People, modules: _Modules, problems: list[CurriculumError]):
     """(order, entry) for each sound row; `order` keeps rows of one date in file order."""
-    text = read_text(path, MAX_PROGRESS_BYTES)
-    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [column.strip().casefold() for column in next(rows, [])]
-    except csv.Error as exc:
-        raise CurriculumError(f"invalid CSV: {exc}", path, 1) from None
+    records = csv_records(read_text(path, MAX_PROGRESS_BYTES), path, problems)
+    first, header = next(records, (1, []))
+    header = [column.casefold() for column in header]
     missing = [column for column in CSV_COLUMNS if column not in header]
     if missing or len(set(header)) < len(header):
         raise CurriculumError(f"the header must name the columns {','.join(CSV_COLUMNS)} once each"
-                              f"{'; missing ' + ', '.join(missing) if missing else ''}", path, 1)
-    line = rows.line_num + 1
+                              f"{'; missing ' + ', '.join(missing) if missing else ''}", path, first)
+    for line, row in records:
+        entry = _csv_entry(dict(zip(header, row)), path, line, people, modules, problems)
+        if entry is not None:
+            yield (0, line), entry
+
+
+def csv_records(text: str, path: Path, problems: list[CurriculumError], delimiter: str = ","):
+    """(line, cells) for each record of the CSV `text` that has a non-blank
+    cell, the header first: the line the record starts on (a quoted cell may
+    span lines) and its cells stripped. A malformed header is an error; a
+    malformed record after it ends the reading with a problem at its line."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line, header_read = 1, False
     try:
         for row in rows:
             first, line = line, rows.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            cells = {column: cell.strip() for column, cell in zip(header, row)}
-            entry = _csv_entry(cells, path, first, people, modules, problems)
-            if entry is not None:
-                yield (0, first), entry
+            if any(cell.strip() for cell in row):
+                header_read = True
+                yield first, [cell.strip() for cell in row]
     except csv.Error as exc:
-        problems.append(CurriculumError(f"invalid CSV: {exc}", path, line))
+        error = CurriculumError(f"invalid CSV: {exc}", path, line)
+        if not header_read:
+            raise error from None
+        problems.append(error)
 
 
-def _csv_entry(cells: dict[str, str], path: Path, line: int, people: _People, modules: _Modules,
+def _csv_entry(cells: dict[str, str], path: Path, line: int, people: People, modules: _Modules,
                problems: list[CurriculumError]) -> Entry | None:
     email, name = cells.get("email", ""), cells.get("name", "")
     member = people.find(email=email) or people.find(name=name)
@@ -228,7 +239,7 @@ def _csv_entry(cells: dict[str, str], path: Path, line: int, people: _People, mo
 # --- xAPI ---------------------------------------------------------------------
 
 
-def _read_xapi(path: Path, people: _People, modules: _Modules, problems: list[CurriculumError]):
+def _read_xapi(path: Path, people: People, modules: _Modules, problems: list[CurriculumError]):
     """(order, entry) for each statement about a module, as a JSON list or
     the {"statements": [...], "more": ...} document an LRS returns; voided
     statements are left out."""
@@ -284,7 +295,7 @@ def _grouping_ids(statement: dict) -> list[str]:
     return [found for activity in grouping if (found := _id_of(activity)) is not None]
 
 
-def _actor(actor, people: _People) -> str | None:
+def _actor(actor, people: People) -> str | None:
     if not isinstance(actor, dict):
         return None
     mbox = actor.get("mbox")

@@ -9,6 +9,7 @@ extend a built-in one and override a single block.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import math
 import re
@@ -26,7 +27,7 @@ from . import diagrams, resources
 from .cache import bytecode_cache
 from .errors import CurriculumError
 from .model import (
-    LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, MemberProgress, Plan, Reason, ScheduleSummary, TeamPlan,
+    LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, MemberProgress, Plan, Reason, ScheduleSummary, Step, TeamPlan,
     readiness_gaps, week_start,
 )
 from .schedule import CohortSettings
@@ -88,16 +89,15 @@ def make_environment(templates: Templates = Templates(), md_link_suffix: str = "
         # same in every syllabus; `heading` is the level of their headings.
         module_body=_Memo(env, "module.{fmt}.j2", lambda module: module.id,
                           lambda module: {"module": module, "heading": 4}),
-        path_map=_Memo(env, "path_map.{fmt}.j2", _path_key,
-                       lambda plan: {"plan": plan, "graph": diagrams.prerequisite_graph(plan)}, strip_end=True),
+        path_map=_path_map(env),
         path_timeline=_Memo(env, "timeline.{fmt}.j2", _schedule_key,
                             lambda plan: {"timeline": diagrams.path_timeline(plan)}, strip_end=True),
         # A department's members share a few hundred schedules: their tables
         # and week lists are drawn once each.
-        schedule_table=_Memo(env, "schedule_table.{fmt}.j2", _dated_schedule_key, lambda plan: {"plan": plan},
-                             strip_end=True),
-        week_list=_Memo(env, "weeks.{fmt}.j2", _weeks_key, lambda plan: {"plan": plan}, strip_end=True),
-        team_timeline=diagrams.team_timeline, week_by_week=week_by_week,
+        # A long syllabus's table and week list are grouped by month (see syllabus_outline).
+        schedule_table=_Memo(env, "schedule_table.{fmt}.j2", _dated_schedule_key, _with_outline, strip_end=True),
+        week_list=_Memo(env, "weeks.{fmt}.j2", _weeks_key, _with_outline, strip_end=True),
+        team_timeline=diagrams.team_timeline, week_by_week=week_by_week, mermaid_map=diagrams.mermaid_map,
         page_link=lambda name: f"{name}{md_link_suffix}",
     )
     return env
@@ -127,6 +127,21 @@ class _Memo:
         return page
 
 
+def _path_map(env: jinja2.Environment):
+    """path_map(plan, fmt): the map of a path. The HTML map depends only on
+    which modules the path holds (see diagrams.prerequisite_graph), so a
+    department whose members take the same modules in different orders draws
+    it once; the Markdown map numbers modules in path order."""
+    html = _Memo(env, "path_map.html.j2", _module_set_key,
+                 lambda plan: {"graph": diagrams.prerequisite_graph(plan)}, strip_end=True)
+    other = _Memo(env, "path_map.{fmt}.j2", _path_key, lambda plan: {"plan": plan}, strip_end=True)
+    return lambda plan, fmt="html", **extra: (html if fmt == "html" else other)(plan, fmt, **extra)
+
+
+def _module_set_key(plan: Plan) -> tuple:
+    return tuple(sorted(step.module.id for step in plan.steps))
+
+
 def _path_key(plan: Plan) -> tuple:
     return tuple(step.module.id for step in plan.steps)
 
@@ -136,11 +151,17 @@ def _schedule_key(plan: Plan) -> tuple:
 
 
 def _dated_schedule_key(plan: Plan) -> tuple:
-    return _schedule_key(plan), plan.profile.start
+    return _schedule_key(plan), plan.weeks, plan.profile.start
 
 
 def _weeks_key(plan: Plan) -> tuple:
-    return tuple((step.module.id, tuple(week for week, _ in step.hours_by_week)) for step in plan.steps)
+    steps = tuple((step.module.id, step.hours_by_week) for step in plan.steps)
+    # A long syllabus's weeks are grouped by calendar month from its start.
+    return steps, plan.weeks, plan.profile.start if is_long(plan) else None
+
+
+def _with_outline(plan: Plan) -> dict[str, Any]:
+    return {"plan": plan, "outline": syllabus_outline(plan)}
 
 
 def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
@@ -152,6 +173,124 @@ def week_by_week(plan: Plan) -> list[tuple[int, list[str]]]:
     return list(enumerate(weeks, start=1))
 
 
+# A syllabus of more than this many modules or weeks is long: grouped by
+# month, with a table of contents (see `syllabus_outline`). The built-in
+# paths (at most 36 modules; 50 weeks at 5 h/week, 63 at 4) stay flat: a
+# few modules a month under a heading each would scatter them.
+LONG_SYLLABUS_MODULES = 60
+LONG_SYLLABUS_WEEKS = 104
+# Months while a path has at most this many, then quarters, then years: a
+# contents list of 28 months reads; one of a hundred does not.
+MOST_GROUPS = 36
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+@dataclasses.dataclass(frozen=True)
+class WeekGroup:
+    """A month (or quarter, or year) of a long syllabus. Its `id` is an
+    in-page anchor holding `_`, which no module id has."""
+
+    id: str
+    title: str  # "Month 3", or with a start date "March 2027"
+    first_week: int
+    last_week: int
+    weeks: tuple[tuple[int, tuple[Step, ...]], ...]  # each week with the steps studied in it
+    steps: tuple[tuple[int, Step], ...]  # the steps starting in it, with their numbers in the path
+    hours: float  # of study in its weeks
+
+
+@dataclasses.dataclass(frozen=True)
+class Outline:
+    """How a long syllabus is grouped: `period` ("month", "quarter" or
+    "year"), its `groups` in order, and `opens`: the position in the path
+    (from 0) of each group's first module, with the group."""
+
+    period: str
+    groups: tuple[WeekGroup, ...]
+    opens: dict[int, WeekGroup]
+
+
+def is_long(plan: Plan) -> bool:
+    """Whether the syllabus is grouped by month (see LONG_SYLLABUS_MODULES)."""
+    return len(plan.steps) > LONG_SYLLABUS_MODULES or plan.weeks > LONG_SYLLABUS_WEEKS
+
+
+def syllabus_outline(plan: Plan) -> Outline | None:
+    """The groups of a long syllabus, None for a short one. Groups are
+    calendar months when the plan has a start date, else blocks of 4 weeks
+    (quarters: 13 weeks, years: 52); a module belongs to the group of the
+    week it starts in."""
+    if not is_long(plan):
+        return None
+    start = plan.profile.start
+    for period in ("month", "quarter", "year"):  # the first with few enough groups; else years
+        key = _period_key(period, start)
+        weeks_of: dict[Any, list[int]] = {}
+        for week in range(1, plan.weeks + 1):
+            weeks_of.setdefault(key(week), []).append(week)
+        if len(weeks_of) <= MOST_GROUPS:
+            break
+    studied: list[list[Step]] = [[] for _ in range(plan.weeks)]
+    hours: dict[Any, float] = {}
+    for step in plan.steps:
+        for week, spent in step.hours_by_week:
+            studied[week - 1].append(step)
+            hours[key(week)] = hours.get(key(week), 0) + spent
+    starting: dict[Any, list[tuple[int, Step]]] = {}
+    for number, step in enumerate(plan.steps, start=1):
+        starting.setdefault(key(step.week), []).append((number, step))
+    groups = []
+    opens = {}
+    for group_key, weeks in weeks_of.items():
+        steps = tuple(starting.get(group_key, ()))
+        group = WeekGroup(id=_period_id(period, group_key), title=_period_title(period, group_key, start),
+                          first_week=weeks[0], last_week=weeks[-1],
+                          weeks=tuple((week, tuple(studied[week - 1])) for week in weeks),
+                          steps=steps, hours=round(hours.get(group_key, 0), 6))
+        groups.append(group)
+        if steps:
+            opens[steps[0][0] - 1] = group
+    return Outline(period, tuple(groups), opens)
+
+
+_PERIOD_WEEKS = {"month": 4, "quarter": 13, "year": 52}
+
+
+def _period_key(period: str, start: dt.date | None):
+    """week -> the period it falls in: a number from 1, or with a start
+    date the calendar (year, month), (year, quarter) or year of its first day."""
+    if start is None:
+        size = _PERIOD_WEEKS[period]
+        return lambda week: (week - 1) // size + 1
+
+    def calendar(week: int):
+        day = week_start(start, week)
+        if period == "month":
+            return day.year, day.month
+        if period == "quarter":
+            return day.year, (day.month - 1) // 3 + 1
+        return day.year
+
+    return calendar
+
+
+def _period_id(period: str, key) -> str:
+    if isinstance(key, tuple):
+        return f"{period}_{key[0]}-{key[1]:02d}"
+    return f"{period}_{key}"
+
+
+def _period_title(period: str, key, start: dt.date | None) -> str:
+    if start is None:
+        return f"{period.title()} {key}"
+    if period == "month":
+        return f"{_MONTHS[key[1] - 1]} {key[0]}"
+    if period == "quarter":
+        return f"Q{key[1]} {key[0]}"
+    return str(key)
+
+
 def render_plan(
     env: jinja2.Environment, plan: Plan, formats: Iterable[str], name: str | None = None,
     team_member: dict[str, Any] | None = None,
@@ -160,12 +299,13 @@ def render_plan(
     `team_member` (see `member_view`) adds how a team schedule differs from
     the solo plan."""
     pages = {}
+    outline = syllabus_outline(plan)
     for fmt in formats:
         page = f"{name or plan.slug}.{fmt}"
         if fmt == "json":
             pages[page] = to_json(plan_document(plan))
         else:
-            pages[page] = _render_as(env, "syllabus", fmt, plan=plan, team_member=team_member)
+            pages[page] = _render_as(env, "syllabus", fmt, plan=plan, team_member=team_member, outline=outline)
     return pages
 
 
@@ -594,10 +734,19 @@ def markdown_html(text: str) -> Markup:
     return Markup(clean)
 
 
+# What a catalog's URL may hold but a URL may not (the Nu checker refuses
+# `|` in a query, as in some of Metacademy's): percent-encoded, as a browser
+# sends it anyway.
+_NOT_IN_URL = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]|%(?![0-9A-Fa-f]{2})')
+
+
 def safe_url(url: str) -> str:
     """The URL if it is http(s), else '#' (resource URLs are validated on load;
-    this guards templates fed from elsewhere)."""
-    return url if urlsplit(url.strip()).scheme in ("http", "https") else "#"
+    this guards templates fed from elsewhere), with characters no URL holds
+    percent-encoded."""
+    if urlsplit(url.strip()).scheme not in ("http", "https"):
+        return "#"
+    return _NOT_IN_URL.sub(lambda match: f"%{ord(match.group()):02X}", url)
 
 
 def md_url(url: str) -> str:

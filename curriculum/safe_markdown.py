@@ -19,7 +19,8 @@ the output as syntax; only what we emit is syntax:
   alt text; reference links are resolved by the parser and checked the same;
 - code spans get a backtick delimiter longer than any run inside (one that
   holds `<` or `&#` is written as a `<code>` element with escaped text, as
-  Python-Markdown scans the page for raw HTML before it sees code spans); code
+  Python-Markdown scans the page for raw HTML before it sees code spans, and
+  so is one that starts or ends with a space, which markdownlint rejects); code
   blocks become fences longer than any backtick run inside with a plain
   language word, always at column 0: Python-Markdown's fenced_code only sees
   fences there, so code inside a list or quote is moved out of it, to top
@@ -218,10 +219,13 @@ def _plain(nodes) -> str:
 
 
 def _code_span(content: str, mode: str) -> str:
-    if "<" in content or "&#" in content:
+    if "<" in content or "&#" in content or (content.strip() and content != content.strip()):
         # Python-Markdown looks for raw HTML in the whole page before it
         # finds code spans: a `<script>` or `&#` in one can swallow the text
         # after it. As an element whose text is escaped, both read it alike.
+        # So is code that starts or ends with a space (LaTeX quotes, as in
+        # ``this'', open a span that ends at the next pair of backticks):
+        # markdownlint rejects such a span (MD038), and a padded one too.
         return "<code>" + _text(content) + "</code>"
     if mode == "cell" and "|" in content:
         # Python-Markdown and GFM disagree about `\|` in code in a table cell:
@@ -230,9 +234,8 @@ def _code_span(content: str, mode: str) -> str:
     longest = max((len(run) for run in re.findall("`+", content)), default=0)
     fence = "`" * (longest + 1)
     # One space each side is stripped by both renderers: needed when the code
-    # starts or ends with a backtick or with a space it must keep.
-    pad = " " if content[:1] == "`" or content[-1:] == "`" or (
-        content[:1] == " " and content[-1:] == " " and content.strip(" ")) else ""
+    # starts or ends with a backtick.
+    pad = " " if content[:1] == "`" or content[-1:] == "`" else ""
     return fence + pad + content + pad + fence
 
 

@@ -12,7 +12,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -139,7 +139,7 @@ def _read_yaml(path: Path, default_hours: float | None) -> Team:
 def _read_csv(path: Path, default_hours: float, problems: list[CurriculumError]) -> Team:
     """The members whose rows are sound; problems with the others go to `problems`."""
     text = read_text(path, MAX_TEAM_BYTES)
-    delimiter = _delimiter(text)
+    delimiter = csv_delimiter(text, CSV_COLUMNS)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(rows, [])
@@ -197,8 +197,9 @@ def _read_csv(path: Path, default_hours: float, problems: list[CurriculumError])
 _DELIMITERS = (",", ";", "\t", "|")
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter that splits the header line into the most known columns (commas on a tie)."""
+def csv_delimiter(text: str, columns: Container[str]) -> str:
+    """The delimiter that splits the header line of the CSV `text` into the
+    most of the expected `columns` (commas on a tie)."""
     header = text.split("\n", 1)[0].rstrip("\r")
 
     def known(delimiter: str) -> int:
@@ -206,7 +207,7 @@ def _delimiter(text: str) -> str:
             cells = next(csv.reader([header], delimiter=delimiter), [])
         except csv.Error:
             return 0
-        return sum(cell.strip() in CSV_COLUMNS for cell in cells)
+        return sum(cell.strip() in columns for cell in cells)
 
     return max(_DELIMITERS, key=known)
 

@@ -25,7 +25,7 @@ def test_graph_is_layered_by_prerequisite_depth(plan):
     assert column["first-slice"] == 4  # after evaluate and serve
     for prerequisite, module in graph.links:
         assert column[prerequisite] < column[module]
-    assert len(graph.edges) == len(graph.links) == sum(
+    assert len(graph.edges) == len(graph.links) == sum(  # SMALL has no redundant prerequisite
         1 for s in plan.steps for p in s.module.prerequisites if p in column)
     assert {n.fill for n in graph.nodes if n.stage == "data"} == {STAGE_COLOURS["data"][0]}
     assert [n.milestone for n in graph.nodes if n.id == "first-slice"] == [True]

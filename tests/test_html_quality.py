@@ -9,13 +9,17 @@
   generated-pages.markdownlint.jsonc (at the repo root).
 
 The pages are the built-in catalog (`curriculum build --format md html`) and
-the example team (`curriculum team examples/payments-risk.yaml`).
+the example team (`curriculum team examples/payments-risk.yaml`), and long
+syllabi from real catalogs (tests/conftest.py's `third_party`): Metacademy's
+ML researcher (391 modules over 112 weeks) and OSSU's (63 modules over 404
+weeks at 10 h/week, from a start date).
 
 The checkers are npm packages, looked for in $CURRICULUM_CHECKERS_DIR/node_modules
-(default: .checkers/ at the repo root, which git ignores). Install them with
+(default: .checkers/ at the repo root, which git ignores), as is mermaid for
+tests/test_mermaid.py. Install them with
 
     npm install --prefix .checkers --no-save --no-audit --no-fund \
-        vnu-jar playwright-core axe-core markdownlint-cli2
+        vnu-jar playwright-core axe-core markdownlint-cli2 mermaid
 
 Java and Node come from the system; Chromium is $CURRICULUM_CHROMIUM
 (default /usr/lib/chromium/chromium). A missing tool skips its test, unless
@@ -47,7 +51,7 @@ AXE_SCRIPT = Path(__file__).parent / "axe_check.mjs"
 TEAM_EXAMPLE = REPO / "examples" / "payments-risk.yaml"
 VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 800  # as in tests/axe_check.mjs
 INSTALL_HINT = (f"install the checkers with `npm install --prefix {CHECKERS} --no-save --no-audit --no-fund "
-                "vnu-jar playwright-core axe-core markdownlint-cli2`, or point CURRICULUM_CHECKERS_DIR at the "
+                "vnu-jar playwright-core axe-core markdownlint-cli2 mermaid`, or point CURRICULUM_CHECKERS_DIR at the "
                 "folder holding their node_modules")
 TIMEOUT = 600
 
@@ -107,30 +111,69 @@ def pages(root: Path, suffix: str) -> list[str]:
     return found
 
 
-def test_html_pages_pass_the_nu_html_checker(built):
+@pytest.fixture(scope="module")
+def long_built(third_party, tmp_path_factory) -> Path:
+    """Long syllabi (grouped by month, with contents) in Markdown and HTML:
+    Metacademy's ML researcher under metacademy/, OSSU's under ossu/."""
+    root = tmp_path_factory.mktemp("long")
+    formats = ["--format", "md", "html"]
+    assert main(["-q", "path", "--role", "ml-researcher", "--size", "small", *formats, "-o", str(root / "metacademy"),
+                 "--modules", str(third_party / "metacademy_content" / "modules")]) == 0
+    assert main(["-q", "path", "--role", "software-engineer", "--size", "small", "--hours-per-week", "10",
+                 "--start", "2027-01-11", *formats, "-o", str(root / "ossu"),
+                 "--modules", str(third_party / "ossu_cs" / "modules")]) == 0
+    return root
+
+
+def long_pages(root: Path, suffix: str) -> list[str]:
+    found = sorted(str(path.relative_to(root)) for path in root.glob(f"*/*{suffix}"))
+    assert found == [f"metacademy/ml-researcher-small{suffix}", f"ossu/software-engineer-small{suffix}"]
+    return found
+
+
+def assert_nu_passes(root: Path, html: list[str]) -> None:
     vnu = MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
     require_tools(system_tool("java"), ("vnu-jar (npm, " + str(vnu) + ")", vnu.is_file()))
-    html = pages(built, ".html")
-    result = run(["java", "-jar", vnu, "--errors-only", "--format", "gnu", *html], cwd=built)
+    result = run(["java", "-jar", vnu, "--errors-only", "--format", "gnu", *html], cwd=root)
     report = (result.stdout + result.stderr).strip()
     assert result.returncode == 0 and not report, f"Nu HTML Checker errors:\n{report}"
 
 
-@pytest.fixture(scope="module")
-def axe_report(built) -> dict:
-    """axe-core's violations per HTML page, and a screenshot of one syllabus."""
+def test_html_pages_pass_the_nu_html_checker(built):
+    assert_nu_passes(built, pages(built, ".html"))
+
+
+def test_long_syllabi_pass_the_nu_html_checker(long_built):
+    assert_nu_passes(long_built, long_pages(long_built, ".html"))
+
+
+def run_axe(root: Path, html: list[str], *screenshot: str | Path) -> dict:
+    """axe-core's violations per HTML page; with `--screenshot OUT --page PAGE`, a screenshot."""
     require_tools(system_tool("node"), node_tool("playwright-core", "package.json"),
                   node_tool("axe-core", "axe.min.js"), (f"Chromium ({CHROMIUM})", os.access(CHROMIUM, os.X_OK)))
-    html = pages(built, ".html")
-    result = run(["node", AXE_SCRIPT, "--checkers", CHECKERS, "--chromium", CHROMIUM,
-                  "--screenshot", built / "syllabus.png", "--page", "out/ml-engineer-small.html", *html], cwd=built)
+    result = run(["node", AXE_SCRIPT, "--checkers", CHECKERS, "--chromium", CHROMIUM, *screenshot, *html], cwd=root)
     assert result.returncode == 0, f"axe_check.mjs failed:\n{result.stderr}"
     report = json.loads(result.stdout)
     assert sorted(report["pages"]) == html
     return report
 
 
+@pytest.fixture(scope="module")
+def axe_report(built) -> dict:
+    """axe-core's violations per HTML page, and a screenshot of one syllabus."""
+    return run_axe(built, pages(built, ".html"),
+                   "--screenshot", built / "syllabus.png", "--page", "out/ml-engineer-small.html")
+
+
 def test_html_pages_have_no_accessibility_violations(axe_report):
+    assert_no_violations(axe_report)
+
+
+def test_long_syllabi_have_no_accessibility_violations(long_built):
+    assert_no_violations(run_axe(long_built, long_pages(long_built, ".html")))
+
+
+def assert_no_violations(axe_report: dict) -> None:
     lines = []
     for page, violations in sorted(axe_report["pages"].items()):
         for violation in violations:
@@ -196,11 +239,18 @@ def read_png(data: bytes) -> tuple[int, int, list[bytes]]:
     return width, height, pixels
 
 
-def test_markdown_pages_pass_markdownlint(built):
+def assert_markdownlint_passes(root: Path, markdown: list[str]) -> None:
     cli = MODULES / "markdownlint-cli2" / "markdownlint-cli2-bin.mjs"
     require_tools(system_tool("node"), node_tool("markdownlint-cli2", "markdownlint-cli2-bin.mjs"))
-    markdown = pages(built, ".md")
     # A leading ':' makes each a literal path rather than a glob.
-    result = run(["node", cli, "--config", MARKDOWNLINT_CONFIG, *(f":{page}" for page in markdown)], cwd=built)
+    result = run(["node", cli, "--config", MARKDOWNLINT_CONFIG, *(f":{page}" for page in markdown)], cwd=root)
     assert result.returncode == 0, f"markdownlint-cli2 errors:\n{result.stdout}{result.stderr}"
     assert f"Linting: {len(markdown)} file(s)" in result.stdout + result.stderr
+
+
+def test_markdown_pages_pass_markdownlint(built):
+    assert_markdownlint_passes(built, pages(built, ".md"))
+
+
+def test_long_syllabi_pass_markdownlint(long_built):
+    assert_markdownlint_passes(long_built, long_pages(long_built, ".md"))

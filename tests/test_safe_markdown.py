@@ -89,6 +89,18 @@ def test_fences_and_code_spans_outlast_what_they_hold():
     assert md_cell("`a|b`") == "`a`&#124;`b`"
 
 
+def test_code_with_a_space_at_an_end_is_a_code_element():
+    # Metacademy quotes ``like this'' (LaTeX): in CommonMark the first pair
+    # opens a code span that the next pair closes, after a space. As a
+    # `<code>` element it renders the same and passes markdownlint (MD038).
+    text = "a real-valued ``target'' variable of one or more real-valued ``input'' variables."
+    written = "a real-valued <code>target'' variable of one or more real-valued </code>input'' variables."
+    assert md_line(text) == md_text(text) == written
+    assert_same_rendering(text)
+    assert md_line("` a` and `b ` and ` c `") == "<code> a</code> and <code>b </code> and `c`"
+    assert_same_rendering("` a` and `b ` and ` c ` and `  `")
+
+
 def test_raw_html_is_text_and_text_is_escaped():
     assert md_text("a <b onclick=x>b</b> <!-- c --> <![CDATA[d]]>") == (
         "a &lt;b onclick=x&gt;b&lt;/b&gt; &lt;!-- c --&gt; &lt;!\\[CDATA\\[d\\]\\]&gt;")
