@@ -358,9 +358,9 @@ def _assess(args) -> int:
     quiz = questionnaire(loaded.catalog, loaded.graph, args.role, args.size, args.goals)
     if not args.plain:
         _assess_intro(loaded.catalog, quiz)
+    ask = _ask_plain if args.plain else _ask_interactive
     answers: dict[str, bool] = {}
     while (module := next_question(quiz, answers)) is not None:
-        ask = _ask_plain if args.plain else _ask_interactive
         answers[module.id] = ask(quiz, module, len(answers) + 1)
     result = placement(quiz, answers)
     if args.plain:
@@ -442,15 +442,15 @@ def _assess_outro(args, quiz, result) -> None:
     on_path = quiz.on_path.bit_count()
     known_on_path = sum(not quiz.is_assumed(module_id) for module_id in result.known)
     _say("")
-    if result.known:
+    if known_on_path:
         _say(f"You can already do {known_on_path} of the {on_path} modules on the path: "
              f"{result.hours_saved:g} hours saved.")
     else:
         _say(f"You cannot do any of the {on_path} modules on the path yet: it stays as it is.")
     if result.missing_assumed:
-        _say(f"The role assumes {', '.join(result.missing_assumed)}, which you cannot do yet: add "
-             f"{'it' if len(result.missing_assumed) == 1 else 'them'} as goals to put "
-             f"{'it' if len(result.missing_assumed) == 1 else 'them'} on your path.")
+        them = "it" if len(result.missing_assumed) == 1 else "them"
+        _say(f"The role assumes {', '.join(result.missing_assumed)}, which you cannot do yet: add {them} as goals "
+             f"to put {them} on your path.")
     _say("knows:" + "".join(f" {module_id}" for module_id in result.knows))
     _say("")
     _say("For your entry in a team file:")

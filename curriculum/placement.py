@@ -55,8 +55,9 @@ MAX_FRONTIER = 0.5
 # Kinds of learner whose posterior weight falls below this are left out.
 NEGLIGIBLE = 1e-9
 # Yes answers whose demands overlap are combined exactly up to this many;
-# beyond it (rare: many open yes answers at once) they are taken as independent.
-MAX_EXACT_DEMANDS = 8
+# beyond it (rare: many open yes answers at once) they are taken as
+# independent, since inclusion-exclusion then cancels to rounding noise.
+MAX_EXACT_DEMANDS = 5
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,12 @@ def _scores(quiz: Questionnaire, known: int, unknown: int, candidates: int) -> I
     # Demands that no undecided module can meet are the same whatever comes
     # next: they count in how likely each kind of learner is, not beyond.
     open_demands = [d for d in demands if d & undecided]
-    kinds = _posterior(quiz, unknown, demands)
-    all_met = [_log_meets_all(kind, open_demands) for _, kind in kinds]
+    kinds = []
+    for share, kind in _posterior(quiz, unknown, demands):
+        met = _log_meets_all(kind, open_demands)
+        if met > -math.inf:  # else too unlikely to compute: it has no say
+            kinds.append((share, kind, met))
+    total = sum(share for share, _, _ in kinds) or 1.0
     for i in _bits(candidates):
         bit = 1 << i
         above = quiz.descendants[i] & possible  # a frontier here makes the module known
@@ -219,7 +224,8 @@ def _scores(quiz: Questionnaire, known: int, unknown: int, candidates: int) -> I
         not_through = [d & ~above for d in open_demands if not d & bit]
         open_parents = [quiz.descendants[parent] & possible & ~above for parent in _bits(quiz.parents[i] & ~known)]
         p_unknown = p_top = p_first_unknown = 0.0
-        for (share, kind), met in zip(kinds, all_met):
+        for share, kind, met in kinds:
+            share /= total
             none_above = -kind.weight(above)
             p_unknown += share * math.exp(none_above + _log_meets_all(kind, beside) - met)
             p_top += share * kind.frontier[i] * math.exp(
@@ -236,6 +242,8 @@ def _posterior(quiz: Questionnaire, unknown: int, demands: list[int]) -> list[tu
     frontier among the unknown modules, every yes demand met)."""
     logs = [math.log(kind.share) - kind.weight(unknown) + _log_meets_all(kind, demands) for kind in quiz.kinds]
     top = max(logs)
+    if top == -math.inf:  # every kind too unlikely to compute: keep the prior
+        return [(kind.share, kind) for kind in quiz.kinds]
     weights = [math.exp(value - top) for value in logs]
     total = sum(weights)
     return [(weight / total, kind) for weight, kind in zip(weights, quiz.kinds) if weight / total >= NEGLIGIBLE]
