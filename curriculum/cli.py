@@ -102,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
     path.add_argument("-o", "--output", default="output", metavar="DIR",
                       help="output folder, or - for stdout (one format) (default: output)")
 
+    assess = commands.add_parser("assess", help="a few questions that find what you already know of a path",
+                                 parents=[verbosity])
+    assess.add_argument("--role", required=True)
+    assess.add_argument("--size", required=True)
+    assess.add_argument("--goal", dest="goals", action="extend", nargs="+", default=[], metavar="ID",
+                        help="extra modules to reach")
+    assess.add_argument("--plain", action="store_true",
+                        help="line protocol for scripts: each question is a line '? ID: TITLE', each answer a line "
+                             "y, n or s (not sure) on standard input; the last line is 'knows: ID ...'")
+    catalog_options(assess)
+
     build = commands.add_parser("build", help="every role x size syllabus and an index (the main job)", parents=[verbosity])
     catalog_options(build)
     render_options(build, ("md", "html"))
@@ -339,6 +350,120 @@ def _path(args) -> int:
     return 0
 
 
+def _assess(args) -> int:
+    from .pipeline import load
+    from .placement import next_question, placement, questionnaire
+
+    loaded = load(args.modules)
+    quiz = questionnaire(loaded.catalog, loaded.graph, args.role, args.size, args.goals)
+    if not args.plain:
+        _assess_intro(loaded.catalog, quiz)
+    ask = _ask_plain if args.plain else _ask_interactive
+    answers: dict[str, bool] = {}
+    while (module := next_question(quiz, answers)) is not None:
+        answers[module.id] = ask(quiz, module, len(answers) + 1)
+    result = placement(quiz, answers)
+    if args.plain:
+        _say("knows:" + "".join(f" {module_id}" for module_id in result.knows))
+        if result.missing_assumed:
+            one = len(result.missing_assumed) == 1
+            log.warning("the role assumes %s, which the answers say %s not known: add --goal %s to put %s on the path",
+                        ", ".join(result.missing_assumed), "is" if one else "are", " ".join(result.missing_assumed),
+                        "it" if one else "them")
+    else:
+        _assess_outro(args, quiz, result)
+    return 0
+
+
+# Answers --plain takes, one a line; "not sure" counts as no.
+PLAIN_ANSWERS = {"y": True, "n": False, "s": False}
+INTERACTIVE_ANSWERS = {"y": True, "yes": True, "n": False, "no": False, "s": False, "not sure": False}
+
+
+def _ask_plain(quiz, module, number: int) -> bool:
+    from .text import one_line
+
+    _say(f"? {module.id}: {one_line(module.title)}")
+    _flush_stdout()
+    answer = _read_answer(module).strip()
+    if answer not in PLAIN_ANSWERS:
+        raise CurriculumError(f"line {number} of standard input, the answer about '{module.id}': expected y, n or s, "
+                              f"not '{one_line(answer, 40)}'")
+    return PLAIN_ANSWERS[answer]
+
+
+def _ask_interactive(quiz, module, number: int) -> bool:
+    from .text import one_line
+
+    _say("")
+    _say(f"{number}. {one_line(module.title)} ({module.hours:g} h, {module.level})")
+    if quiz.is_assumed(module.id):
+        _say("   Your role is assumed to know this, so your path leaves it out.")
+    if module.summary:
+        _say(f"   {one_line(module.summary)}")
+    if module.outcomes:
+        _say("   You can:")
+        for outcome in module.outcomes:
+            _say(f"   - {one_line(outcome)}")
+    while True:
+        _write_stdout("Could you do all of this today? [y/n/s] ")
+        _flush_stdout()
+        answer = " ".join(_read_answer(module).lower().split())
+        if answer in INTERACTIVE_ANSWERS:
+            return INTERACTIVE_ANSWERS[answer]
+        _say("Please answer y (yes), n (no) or s (not sure, which counts as no).")
+
+
+def _read_answer(module) -> str:
+    try:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except UnicodeDecodeError as exc:
+        raise CurriculumError(f"the answer about '{module.id}' is not text in the terminal's encoding ({exc.reason})")
+    if not line:
+        raise CurriculumError(f"standard input ended before the answer about '{module.id}'; nothing was placed")
+    return line
+
+
+def _assess_intro(catalog, quiz) -> None:
+    role, size = catalog.roles[quiz.role], catalog.sizes[quiz.size]
+    on_path = quiz.on_path.bit_count()
+    assumed = len(quiz.modules) - on_path
+    _say(f"Placement for {role.title} at a {size.title.lower()}: {on_path} modules on the path"
+         + (f", and {assumed} the role assumes you know (asked first)." if assumed else "."))
+    _say("For each module: could you do everything it lists today? y = yes, n = no, s = not sure (counts as no).")
+    _say("A yes settles what the module builds on, and a no what builds on it, so you answer only some of them.")
+
+
+def _assess_outro(args, quiz, result) -> None:
+    import shlex
+
+    from .placement import team_snippet
+
+    on_path = quiz.on_path.bit_count()
+    known_on_path = sum(not quiz.is_assumed(module_id) for module_id in result.known)
+    _say("")
+    if known_on_path:
+        _say(f"You can already do {known_on_path} of the {on_path} modules on the path: "
+             f"{result.hours_saved:g} hours saved.")
+    else:
+        _say(f"You cannot do any of the {on_path} modules on the path yet: it stays as it is.")
+    if result.missing_assumed:
+        them = "it" if len(result.missing_assumed) == 1 else "them"
+        _say(f"The role assumes {', '.join(result.missing_assumed)}, which you cannot do yet: add {them} as goals "
+             f"to put {them} on your path.")
+    _say("knows:" + "".join(f" {module_id}" for module_id in result.knows))
+    _say("")
+    _say("For your entry in a team file:")
+    for line in team_snippet(result).splitlines():
+        _say(f"  {line}")
+    command = ["curriculum", "path", "--role", quiz.role, "--size", quiz.size]
+    command += [flag for directory in args.modules for flag in ("--modules", str(directory))]
+    goals = [*args.goals, *result.missing_assumed]
+    command += ["--goal", *goals] if goals else []
+    command += ["--knows", *result.knows] if result.knows else []
+    _say(f"Or plan with it: {shlex.join(command)}")
+
+
 def _write_document(page: str | bytes) -> None:
     """A whole document on standard output: UTF-8 bytes, whatever the locale."""
     _write_stdout(page.encode("utf-8") if isinstance(page, str) else page)
@@ -482,7 +607,7 @@ def _report(args, written: list[str], out_dir) -> None:
 
 _COMMANDS = {
     "validate": _validate, "path": _path, "build": _build, "team": _team, "publish": _publish, "lint": _lint,
-    "list": _list,
+    "list": _list, "assess": _assess,
 }
 # Kept here, not imported from .publish, so that --help stays quick.
 PUBLISH_TARGETS = (

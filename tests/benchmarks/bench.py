@@ -1,12 +1,13 @@
 """Benchmarks for `curriculum`: start-up, a department build against MkDocs,
-re-planning it from progress, and growth with catalog and team size (with
-the size of the 1,000- and 10,000-person overviews).
+re-planning it from progress, growth with catalog and team size (with the
+size of the 1,000- and 10,000-person overviews), and the placement
+questionnaire's question counts.
 
 Run from the repository root with the project's venv:
 
     .venv/bin/python tests/benchmarks/bench.py            # full run (10+ minutes)
     .venv/bin/python tests/benchmarks/bench.py --quick    # smoke run (about a minute)
-    .venv/bin/python tests/benchmarks/bench.py --only startup|build|progress|growth|schedule
+    .venv/bin/python tests/benchmarks/bench.py --only startup|build|progress|growth|schedule|placement
 
 Inputs (team files, synthetic catalogs) are generated from a fixed seed into a
 temporary folder. Every figure is measured side by side with its baseline in
@@ -592,6 +593,105 @@ def sample_team_figures() -> tuple[float, float]:
     return summary.grouped_hours / summary.shareable_hours, summary.mean_delay_weeks
 
 
+# ---------------------------------------------------------------- 5. placement questionnaire
+
+THIRD_PARTY = Path(os.environ.get("CURRICULUM_THIRD_PARTY", REPO.parent / "shared" / "third-party"))
+# The issue's targets: average questions as a share of the path's modules.
+PLACEMENT_TARGETS = {"built-in": 0.40, "Metacademy": 0.15}
+
+
+def placement_learners(modules: list[str], graph, count: int, rng: random.Random) -> list[set[str]]:
+    """Simulated learners: each knows everything below (and including) one
+    to three random modules of the path."""
+    from curriculum.graph import ancestors_of
+
+    learners = []
+    for _ in range(count):
+        tops = rng.sample(modules, min(len(modules), rng.randint(1, 3)))
+        learners.append(set(tops) | ancestors_of(graph, tops))
+    return learners
+
+
+def halving_questions(quiz, state: set[str]) -> int:
+    """Questions "halve the rest" asks: each time the module whose worse
+    answer settles the most undecided modules, ties to the earlier one."""
+    known = unknown = 0
+    state_bits = sum(1 << quiz.index[m] for m in state)
+    asked = 0
+    while undecided := quiz.everything & ~(known | unknown):
+        best = max(range(len(quiz.modules)), key=lambda i: (
+            undecided >> i & 1 and min((quiz.ancestors[i] & undecided).bit_count(),
+                                       (quiz.descendants[i] & undecided).bit_count()), -i))
+        asked += 1
+        if state_bits >> best & 1:
+            known |= quiz.ancestors[best]
+        else:
+            unknown |= quiz.descendants[best]
+    return asked
+
+
+def fewest_questions(quiz, state: set[str]) -> int:
+    """What any exact questionnaire must ask this learner: every known module
+    nothing known builds on, and every unknown one whose prerequisites are
+    all known (no other answer settles them)."""
+    known = sum(1 << quiz.index[m] for m in state)
+    unknown = quiz.everything & ~known
+    return sum(1 for i in range(len(quiz.modules))
+               if (known >> i & 1 and quiz.descendants[i] & known == 1 << i)
+               or (unknown >> i & 1 and quiz.ancestors[i] & unknown == 1 << i))
+
+
+def bench_placement(table: Table, tmp: Path, builtin_learners: int, metacademy_learners: int):
+    """`curriculum assess`'s question choice (the library functions the
+    command calls) with simulated learners, against asking about every
+    module; "halve the rest" and the fewest possible questions for context."""
+    sys.path.insert(0, str(REPO))
+    from curriculum.pipeline import load
+    from curriculum.placement import next_question, placement, questionnaire
+
+    def measure_catalog(loaded, paths, count):
+        rng = random.Random(SEED)
+        shares, halving, fewest, asked, seconds = [], [], [], 0, 0.0
+        for role, size in paths:
+            quiz = questionnaire(loaded.catalog, loaded.graph, role, size)
+            modules = [m.id for m in quiz.modules]
+            for state in placement_learners(modules, loaded.graph, count, rng):
+                answers: dict[str, bool] = {}
+                t0 = time.perf_counter()
+                while (module := next_question(quiz, answers)) is not None:
+                    answers[module.id] = module.id in state
+                seconds += time.perf_counter() - t0
+                asked += len(answers)
+                if set(placement(quiz, answers).known) != state:
+                    raise Crashed(f"placement on {role}/{size} is not exact")
+                shares.append(len(answers) / len(modules))
+                halving.append(halving_questions(quiz, state) / len(modules))
+                fewest.append(fewest_questions(quiz, state) / len(modules))
+        return statistics.mean(shares), statistics.mean(halving), statistics.mean(fewest), seconds / asked
+
+    builtin = load([])
+    pairs = [(role, size) for role in builtin.catalog.roles for size in builtin.catalog.sizes]
+    metacademy = load([THIRD_PARTY / "metacademy_content" / "modules"])
+    cases = [("built-in", builtin, pairs, builtin_learners,
+              f"all {len(pairs)} role x size paths (31-36 modules), {builtin_learners} learners each"),
+             ("Metacademy", metacademy, [("ml-researcher", "medium")], metacademy_learners,
+              f"ml-researcher path (391 modules), {metacademy_learners} learners")]
+    for name, loaded, paths, count, what in cases:
+        share, halving, fewest, per_question = measure_catalog(loaded, paths, count)
+        target = PLACEMENT_TARGETS[name]
+        print(f"   {name}: {share:.2%} of the modules asked (halve the rest {halving:.1%}, fewest possible "
+              f"{fewest:.1%}), {per_question * 1000:.1f} ms a question", flush=True)
+        table.add(f"placement, {name} catalog, {what} (knowing all below 1-3 random modules): questions asked, "
+                  f"share of the path's modules", f"{share:.2%}", "100% (asking about every module)", share,
+                  f"<= {target:.0%}", share <= target)
+        table.add(f"placement, {name} catalog: \"halve the rest\"; the fewest any exact questionnaire asks "
+                  f"(each learner's known modules nothing known builds on, and unknown ones with every "
+                  f"prerequisite known)", f"{halving:.1%}; {fewest:.1%}")
+        if name == "Metacademy":
+            table.add(f"placement, {name} catalog: time to choose a question (mean)", f"{per_question * 1000:.1f} ms", "", None,
+                      "<= 100 ms", per_question <= 0.1)
+
+
 # ---------------------------------------------------------------- results
 
 
@@ -613,7 +713,7 @@ def write_results(text: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--only", choices=("startup", "build", "progress", "growth", "schedule"),
+    parser.add_argument("--only", choices=("startup", "build", "progress", "growth", "schedule", "placement"),
                         help="run one group of figures")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     args = parser.parse_args()
@@ -642,6 +742,8 @@ def main() -> int:
             section(table, "growth", bench_growth, tmp, catalog_sizes, team_sizes)
         if args.only in (None, "schedule"):
             section(table, "team schedule: heuristic vs CP-SAT", bench_schedule, tmp, *schedule_runs, details)
+        if args.only in (None, "placement"):
+            section(table, "placement questionnaire", bench_placement, tmp, *((4, 20) if args.quick else (40, 200)))
     finally:
         if args.keep:
             print(f"kept {tmp}")
