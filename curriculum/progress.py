@@ -148,19 +148,25 @@ class _Modules:
             return self._unknown(activity, where)
         return self.find(activity[len(base):], where)
 
+    def _module_of(self, activity: str) -> str | None:
+        """The current id of the module `activity` names, or None (not counted)."""
+        base = self.catalog.activity_base
+        if not activity.startswith(base):
+            return None
+        module_id = self.catalog.resolve(activity[len(base):])
+        return module_id if module_id in self.catalog.modules else None
+
     def from_statement(self, statement: dict, where: str) -> str | None:
         """The module a statement is about: its object's activity id, or, in
         a statement about a cmi5 AU, the AU's id in cmi5.xml, which the LMS
         puts in the context's grouping activities (cmi5 9.6.2.3), the object
         being an id the LMS made for the AU (cmi5 8.1.5)."""
         activity = str(_id_of(statement.get("object")) or "")
-        if not self._known(activity):
-            activity = next((other for other in _grouping_ids(statement) if self._known(other)), activity)
-        return self.from_activity(activity, where)
-
-    def _known(self, activity: str) -> bool:
-        base = self.catalog.activity_base
-        return activity.startswith(base) and self.catalog.resolve(activity[len(base):]) in self.catalog.modules
+        module = self._module_of(activity)
+        if module is None:
+            module = next(filter(None, map(self._module_of, _grouping_ids(statement))), None)
+        # Neither names a module: the object's id is the one reported unknown.
+        return module if module is not None else self.from_activity(activity, where)
 
     def _unknown(self, module_id: str, where: str) -> None:
         first, count = self.unknown.get(module_id, (where, 0))
