@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 from .model import TeamPlan, week_of, week_start
@@ -41,6 +41,13 @@ def assignments_csv_chunks(team_plan: TeamPlan) -> Iterator[str]:
         out.seek(0)
         out.truncate()
     yield out.getvalue()
+
+
+def csv_text(rows: Iterable[Iterable[str]]) -> str:
+    """CSV as every export writes it: quoted where needed, CRLF line ends."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
 
 
 def spreadsheet_cell(text: str) -> str:

@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterator
 
 from ..errors import CurriculumError
-from ..exports import spreadsheet_cell
+from ..exports import csv_text, spreadsheet_cell
 from ..model import Catalog, Module
 from . import Publication
-from .catalog_export import (catalog_of, csv_text, description_html, fitted_title, module_title, modules_by_stage,
+from .catalog_export import (catalog_of, description_html, fitted_title, module_title, modules_by_stage,
                              stage_title)
 
 # The fixtures' columns (canvas_id left empty: the outcomes are new), with

@@ -4,10 +4,8 @@ titles fitted to an LMS's length limit, and CSV text."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from markupsafe import escape
 
@@ -86,10 +84,3 @@ def description_html(module: Module, catalog: Catalog, title_cut: bool) -> str:
                           for p in module.prerequisites)
         parts.append(f'<p class="{PREREQUISITES_CLASS}"><strong>Builds on:</strong> {names}</p>')
     return _CONTROL.sub("", "\n".join(parts))
-
-
-def csv_text(rows: Iterable[Iterable[str]]) -> str:
-    """CSV as the other exports write it: quoted where needed, CRLF line ends."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue()

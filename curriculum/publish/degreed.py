@@ -15,13 +15,11 @@ provider code Degreed already knows, and no fixed name would be one.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 
 from ..errors import CurriculumError
-from ..exports import spreadsheet_cell
+from ..exports import csv_text, spreadsheet_cell
 from ..model import FINISHED, Step, TeamPlan, week_start
 from . import Publication, team_folders
 
@@ -42,9 +40,7 @@ def required_learning_csv(team_plan: TeamPlan) -> str:
     if team.start is None:
         raise CurriculumError("degreed needs the team's start date for due dates: set 'start' in the team file "
                               "or pass --start", team.source)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    rows = [COLUMNS]
     for member, plan in team_plan.plans:
         if not member.email:
             # Degreed matches a row to a learner by UserID; a row without one assigns nothing.
@@ -53,9 +49,9 @@ def required_learning_csv(team_plan: TeamPlan) -> str:
         for step in plan.steps:
             if step.status in FINISHED:
                 continue
-            writer.writerow([spreadsheet_cell(member.email), spreadsheet_cell(plan.activity_base + step.module.id),
-                             f"{due_date(step, team.start):%Y%m%d}", "N", "Course", ""])
-    return out.getvalue()
+            rows.append([spreadsheet_cell(member.email), spreadsheet_cell(plan.activity_base + step.module.id),
+                         f"{due_date(step, team.start):%Y%m%d}", "N", "Course", ""])
+    return csv_text(rows)
 
 
 def due_date(step: Step, start: dt.date) -> dt.date:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 
-from ..exports import spreadsheet_cell
+from ..exports import csv_text, spreadsheet_cell
 from . import SITE_NAME, Publication
-from .catalog_export import (catalog_of, csv_text, description_html, fitted_title, module_title, modules_by_stage,
+from .catalog_export import (catalog_of, description_html, fitted_title, module_title, modules_by_stage,
                              stage_title)
 
 HEADER = ("Parent id number", "Id number", "Shortname", "Description", "Description format", "Scale values",
