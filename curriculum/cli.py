@@ -528,6 +528,9 @@ def _progress(args, label: str):
     otherwise."""
     from tqdm import tqdm
 
+    # No monitor thread (it only tunes the refresh of bars that stall): a
+    # team's syllabi are rendered in a forked process, unsafe beside a thread.
+    tqdm.monitor_interval = 0
     quiet = args.quiet or not sys.stderr.isatty()
     with tqdm(desc=label, unit=" people", delay=PROGRESS_DELAY, disable=quiet, leave=False, file=sys.stderr) as bar:
         def tick(done: int, total: int) -> None:

@@ -193,14 +193,16 @@ def _plan_team_file(loaded: LoadedCatalog, team_file: Path, options: TeamOptions
 
 
 def team_pages(
-    team: TeamPlan, formats: Sequence[str] = DEFAULT_FORMATS, templates: Templates = Templates()
-) -> Iterator[tuple[str, str]]:
+    team: TeamPlan, formats: Sequence[str] = DEFAULT_FORMATS, templates: Templates = Templates(),
+    two_processes: bool = False,
+) -> Iterator[tuple[str, str | bytes]]:
     """Every member's syllabus, the overview, the assignments CSV and (with a
-    start date) the calendar, page by page."""
+    start date) the calendar, page by page; with `two_processes`, most
+    syllabi are rendered by a forked copy of the process (see forked.py)."""
     from .exports import assignments_csv_chunks, team_calendar
     from .render import render_team
 
-    yield from render_team(make_environment(templates), team, formats, stream=True)
+    yield from render_team(make_environment(templates), team, formats, stream=True, two_processes=two_processes)
     yield "assignments.csv", assignments_csv_chunks(team)
     if team.team.start is not None:
         yield "team.ics", team_calendar(team)
@@ -226,7 +228,7 @@ def team(
     """Plan and write a whole team: a full rebuild of its output folder.
     Returns the folder and the files written."""
     loaded, planned = team_plan(team_file, module_dirs, options, tick)
-    pages = team_pages(planned, formats, templates)
+    pages = team_pages(planned, formats, templates, two_processes=True)
     out_dir = out_dir or default_team_output(planned)
     return out_dir, write_pages(pages, out_dir, prune=True, protect=_protected(loaded, templates))
 

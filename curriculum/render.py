@@ -27,6 +27,7 @@ from . import diagrams, resources
 from .shape import team_shape
 from .cache import bytecode_cache
 from .errors import CurriculumError
+from .forked import render_split
 from .model import (
     LEVELS, READINESS_QUESTIONS, STAGES, Cohort, Member, MemberProgress, Plan, Reason, ScheduleSummary, Step, TeamPlan,
     readiness_gaps, week_start,
@@ -321,19 +322,30 @@ def _render_as(env: jinja2.Environment, template: str, fmt: str, **context: Any)
 
 def render_team(
     env: jinja2.Environment, team_plan: TeamPlan, formats: Iterable[str], exports: bool = True,
-    stream: bool = False,
-) -> Iterator[tuple[str, str | Iterator[str]]]:
+    stream: bool = False, two_processes: bool = False,
+) -> Iterator[tuple[str, str | bytes | Iterator[str]]]:
     """Every member's syllabus, the team overview (index), and with json the
     team document, one page at a time (a department's pages need not all fit
     in memory); with `stream`, the overview comes in chunks (see
     `_render_stream`). The calendar and CSV come from the `exports` module;
-    with `exports` false the overview does not link them."""
+    with `exports` false the overview does not link them. With
+    `two_processes`, most syllabi are rendered by a forked copy of the
+    process and come as UTF-8 bytes (see forked.py)."""
     formats = list(formats)
     overview = _team_overview(team_plan)
     sessions = sessions_by_id(overview)
-    for member, plan in team_plan.plans:
+    members = team_plan.plans
+
+    def syllabus(index: int):
+        member, plan = members[index]
         view = member_view(team_plan, sessions, member, plan)
-        yield from render_plan(env, plan, formats, team_plan.slugs[member.name], view).items()
+        return render_plan(env, plan, formats, team_plan.slugs[member.name], view).items()
+
+    if two_processes and "pdf" not in formats:  # pdf pages are bytes, printed by a browser of this process's
+        yield from render_split(len(members), syllabus)
+    else:
+        for index in range(len(members)):
+            yield from syllabus(index)
     yield from _overview_pages(env, team_plan, overview, formats, exports, stream)
 
 
