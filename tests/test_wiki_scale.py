@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -175,14 +174,13 @@ def re_planned(just_large, tmp_path_factory):
 def test_a_re_planned_team_shows_who_needs_attention_and_everyones_status(re_planned, target):
     text = overview(target, re_planned)
     found = tables(target, text)
-    behind = {member.name for member, _ in re_planned.plans
-              if re_planned.progress[member.name].status == "behind" or re_planned.progress[member.name].at_risk}
+    behind = {name for name, standing in re_planned.progress.items() if standing.status == "behind" or standing.at_risk}
     assert behind and len(behind) < len(re_planned.plans)
     [listed] = found["People who need attention"]
     assert {row["Name"] for row in rows_of(listed)} == behind
     [people] = found["People"]
-    assert {row["Name"] for row in rows_of(people) if row["Status"].startswith("behind") or "at risk" in row["Status"]} \
-        == behind
+    statuses = {row["Name"]: row["Status"] for row in rows_of(people)}
+    assert {name for name, status in statuses.items() if status.startswith("behind") or "at risk" in status} == behind
 
 
 @pytest.mark.parametrize("target", TARGETS)
