@@ -36,6 +36,7 @@ def team_shape(team_plan: TeamPlan) -> dict[str, Any] | None:
         "roles": roles,
         "paths": paths,
         "path_of": {member.name: path["name"] for path in paths for member in path["members"]},
+        "member_paths": {member.name: path for path in paths for member in path["members"]},
         "finishing": _finishing(team_plan),
         "weekly": _weekly(team_plan),
         "modules": _modules(team_plan),

@@ -466,3 +466,33 @@ def test_what_a_hostile_server_answers_is_cleaned(plans):
         server.shutdown()
         server.server_close()
     assert str(caught.value) == f"DokuWiki at {url} refused dokuwiki.login: bad red evil line *** next"
+
+
+# --- a department's overview ------------------------------------------------------------------
+
+
+def test_a_1000_person_overview_renders_with_its_tables_and_links(dokuwiki, department):  # noqa: F811
+    """The overview of the benchmark's department, as the wiki shows it: its
+    tables (roles, paths, finishing months, weeks, people, sessions by
+    module, ...) render as tables, and the people table links every member's
+    page, which exists."""
+    planned, _ = department
+    pages = _by_id(dict(dokuwiki_pages(Publication((), (planned,), namespace="scale-test"))))
+    overview = "scale-test:teams:department-1000:start"
+    for pid, text in pages.items():  # the member pages as files, so links find them; the overview through the API
+        if pid != overview:
+            dokuwiki.page_file(pid).parent.mkdir(parents=True, exist_ok=True)
+            dokuwiki.page_file(pid).write_text(text, encoding="utf-8")
+    dokuwiki.rpc().wiki.putPage(overview, pages[overview], {"sum": "department", "minor": False})
+    content = _rendered_content(dokuwiki.html(overview))
+    text_tables = len(re.findall(r"^[|^].*\n(?![|^])", pages[overview], re.M))
+    assert content.count("<table") == text_tables >= 8
+    members = {pid for pid in pages if pid.startswith("scale-test:teams:") and pid != overview}
+    assert len(members) == len(planned.plans)
+    linked = set(re.findall(r'<a href="/doku\.php\?id=(scale-test:teams:department-1000:[a-z0-9-]+)" '
+                            r'class="wikilink1"', content))
+    assert linked == members and "wikilink2" not in content  # every member one click away, no missing page
+    people = content.split('id="people"', 1)[1].split("</table>", 1)[0]
+    assert people.count("<tr") == 1 + len(planned.plans)
+    for heading in ("Roles and paths", "When people finish", "Sessions and facilitators by week", "People"):
+        assert f">{heading}</h" in content, heading
