@@ -496,3 +496,16 @@ def test_a_1000_person_overview_renders_with_its_tables_and_links(dokuwiki, depa
     assert people.count("<tr") == 1 + len(planned.plans)
     for heading in ("Roles and paths", "When people finish", "Sessions and facilitators by week", "People"):
         assert f">{heading}</h" in content, heading
+
+
+def test_a_small_teams_tables_render_whole(dokuwiki, team):  # noqa: F811
+    """Each table of the sample team's overview is one table in the wiki,
+    header and rows together (a blank line would split it in two)."""
+    pages = _by_id(dict(dokuwiki_pages(Publication((), (team,), namespace="small-team"))))
+    overview = next(pid for pid in pages if pid.startswith("small-team:teams:") and pid.endswith(":start"))
+    dokuwiki.rpc().wiki.putPage(overview, pages[overview], {"sum": "team", "minor": False})
+    content = _rendered_content(dokuwiki.html(overview))
+    text_tables = len(re.findall(r"^[|^].*\n(?![|^])", pages[overview], re.M))
+    assert content.count("<table") == text_tables >= 3
+    people = content.split('id="people"', 1)[1].split("</table>", 1)[0]
+    assert people.count("<tr") == 1 + len(team.plans) + 1  # the header, one row each, the team's totals
