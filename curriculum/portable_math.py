@@ -79,12 +79,11 @@ def expm1(x: float) -> float:
     """exp(x) - 1, accurate for small x too (Kahan's: the rounding of exp(x)
     cancels out)."""
     u = exp(x)
+    if x > 1.0 or x < -1.0:
+        return u - 1.0
     if u == 1.0:
         return x
-    less = u - 1.0
-    if less == -1.0:
-        return -1.0
-    return less * x / log(u)
+    return (u - 1.0) * x / log(u)
 
 
 def log2(x: float) -> float:

@@ -17,7 +17,10 @@
 //     "wrong_at": k (answer question k the other way first, then Tab to
 //     Back and press Enter), "back_at_end": true (press b on the result
 //     and answer the last question again), "download": true (Tab to the
-//     download link and press Enter). DIR's node_modules holds playwright-core.
+//     copy button and press Enter, then to the download link and press
+//     Enter). With "audit": true a page's first question and first result
+//     are each run through axe-core and kept as markup (for the Nu checker).
+//     DIR's node_modules holds playwright-core and axe-core.
 
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
@@ -42,21 +45,28 @@ function arithmetic() {
   }
   const quizzes = input.quizzes.map((entry) => {
     const quiz = assess.questionnaire(entry.data);
-    return entry.states.map((state) => {
+    const milliseconds = [];
+    const states = entry.states.map((state) => {
       const answers = state.map(([module, yes]) => ({ module, yes }));
+      const started = performance.now();
+      const next = quiz.nextQuestion(answers);
+      milliseconds.push(performance.now() - started);
       const placed = quiz.placement(answers);
-      return { scores: quiz.candidateScores(answers), next: quiz.nextQuestion(answers), knows: placed.knows,
-        snippet: placed.snippet };
+      return { scores: quiz.candidateScores(answers), next, knows: placed.knows, snippet: placed.snippet };
     });
+    return { states, milliseconds };
   });
   return { math, quizzes };
 }
 
 const TAB_LIMIT = 50;
 
+let axeSource = null;
+
 async function browser() {
   const require = createRequire(join(resolve(options.checkers), "package.json"));
   const { chromium } = require("playwright-core");
+  axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
   const spec = JSON.parse(readFileSync(options.spec, "utf8"));
   const launched = await chromium.launch({
     executablePath: options.chromium,
@@ -106,6 +116,25 @@ const resultShown = (page) => page.evaluate(() => ({
   focused: document.activeElement.id,
 }));
 
+// axe-core's violations on the page as it is now, and its markup.
+async function audit(page) {
+  const violations = await page.evaluate(async (source) => {
+    if (!window.axe) {
+      // Injected as a script element: the page's own scripts are untouched.
+      const script = document.createElement("script");
+      script.textContent = source;
+      document.head.appendChild(script);
+      script.remove();
+    }
+    const found = await window.axe.run(document, { resultTypes: ["violations"] });
+    return found.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.html.slice(0, 200)),
+    }));
+  }, axeSource);
+  const markup = await page.evaluate(() => "<!DOCTYPE html>\n" + document.documentElement.outerHTML);
+  return { violations, markup };
+}
+
 // Presses Tab until the focused element is `id`; the presses, or null.
 async function tabTo(page, id) {
   for (let presses = 1; presses <= TAB_LIMIT; presses++) {
@@ -121,7 +150,8 @@ async function drivePage(context, entry) {
   page.on("pageerror", (error) => errors.push(String(error)));
   page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
   await page.goto(pathToFileURL(resolve(entry.page)).href, { waitUntil: "load" });
-  const report = { page: entry.page, first: await state(page), learners: [], errors, milliseconds: [] };
+  const report = { page: entry.page, first: await state(page), learners: [], errors, milliseconds: [], audits: [] };
+  if (entry.audit) report.audits.push(await audit(page));
   for (const [number, learner] of entry.learners.entries()) {
     const yes = new Set(learner.yes), unsure = new Set(learner.unsure || []);
     const key = (module) => (yes.has(module) ? "y" : unsure.has(module) ? "s" : "n");
@@ -154,6 +184,16 @@ async function drivePage(context, entry) {
       now = await state(page);
     }
     Object.assign(run, await resultShown(page));
+    if (entry.audit && number === 0) report.audits.push(await audit(page));
+    if (learner.download && run.knows) {
+      await tabTo(page, "assess-copy");
+      await page.keyboard.press("Enter");
+      await page.waitForTimeout(100); // the clipboard answers asynchronously
+      run.copy = await page.evaluate(() => ({
+        selected: window.getSelection().toString(),
+        status: document.getElementById("assess-copied").textContent,
+      }));
+    }
     if (learner.download) {
       const presses = await tabTo(page, "assess-download");
       if (presses !== null) {

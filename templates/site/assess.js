@@ -117,14 +117,13 @@
 
   function expm1(x) {
     var u = exp(x);
+    if (x > 1 || x < -1) {
+      return u - 1;
+    }
     if (u === 1) {
       return x;
     }
-    var less = u - 1;
-    if (less === -1) {
-      return -1;
-    }
-    return less * x / log(u);
+    return (u - 1) * x / log(u);
   }
 
   function log2(x) {
@@ -492,8 +491,8 @@
 
   // ---- the page ----
 
-  var data = typeof window === "object" ? window.CURRICULUM_ASSESS : undefined;
-  var root = typeof document === "object" ? document.getElementById("assess") : null;
+  var data = window.CURRICULUM_ASSESS;
+  var root = document.getElementById("assess");
   if (!data || !root) {
     return;
   }
@@ -507,6 +506,7 @@
   var current = null; // the module asked about, or null at the end
   var downloadUrl = null;
 
+  // As the syllabi show hours (render.format_hours).
   function hours(value) {
     value = Math.round(value * 1e6) / 1e6;
     return Number.isInteger(value) ? String(value) : value.toFixed(1);
@@ -573,7 +573,9 @@
       URL.revokeObjectURL(downloadUrl);
     }
     downloadUrl = URL.createObjectURL(new Blob([placed.snippet], { type: "text/yaml" }));
-    element("assess-download").href = downloadUrl;
+    var link = element("assess-download");
+    link.href = downloadUrl;
+    link.download = data.role + "-" + data.size + "-knows.yaml";
     var command = ["curriculum", "path", "--role", data.role, "--size", data.size];
     var goals = ids(placed.missingAssumed);
     command = command.concat(goals.length ? ["--goal"].concat(goals) : [], knows.length ? ["--knows"].concat(knows) : []);
