@@ -265,7 +265,8 @@ def _log_meets_all(kind: LearnerKind, demands: list[int]) -> float:
     """The log of the chance that each set in `demands` holds a frontier: a
     sum over groups of overlapping sets, each group by inclusion-exclusion."""
     kept: list[int] = []
-    # Smallest first, then by value: a set's order is not the same in JavaScript.
+    # Smallest first, then by value: a set's order, which JavaScript cannot
+    # reproduce, would change how the floats add up.
     for demand in sorted(set(demands), key=lambda demand: (demand.bit_count(), demand)):
         if not demand:
             return -math.inf
