@@ -84,7 +84,8 @@ def sites(tmp_path_factory, third_party) -> dict:
     root = tmp_path_factory.mktemp("assess-web")
     made = {}
     # OSSU's paths take years: at 10 h a week, as tests/test_html_quality.py plans them.
-    for name, modules, hours in (("builtin", [], []), ("metacademy", [third_party / "metacademy_content" / "modules"], []),
+    for name, modules, hours in (("builtin", [], []),
+                                 ("metacademy", [third_party / "metacademy_content" / "modules"], []),
                                  ("ossu", [third_party / "ossu_cs" / "modules"], ["--hours-per-week", "10"])):
         flags = [flag for folder in modules for flag in ("--modules", str(folder))]
         assert main(["-q", "publish", "--target", "site", *flags, *hours, "-o", str(root / name)]) == 0
@@ -148,6 +149,14 @@ def check_pages(browsed, folder: Path) -> int:
             assert seen["knows"].split() == list(result.knows), page
             assert seen["snippet"] == team_snippet(result), page
             assert seen["focused"] == "assess-result-title"
+            on_path = quiz.on_path.bit_count()
+            known_on_path = sum(not quiz.is_assumed(module) for module in result.known)
+            assert seen["summary"].startswith(f"You can already do {known_on_path} of the {on_path} modules"
+                                              if known_on_path else f"You cannot do any of the {on_path} modules")
+            goals = ["--goal", *result.missing_assumed] if result.missing_assumed else []
+            knows = ["--knows", *result.knows] if result.knows else []
+            assert seen["command"] == " ".join(["curriculum", "path", "--role", quiz.role, "--size", quiz.size,
+                                                *goals, *knows])
             checked += 1
     return checked
 

@@ -37,7 +37,8 @@ def site_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     yield "index.html", _render(env, "site/home.html.j2", teams=teams, team_folders=folders, modules=modules,
                                 root="", assessed=assessed, **index_grid(plans))
     for plan in plans:
-        yield from render_plan(env, plan, ["html"], assess_page=f"assess/{plan.slug}.html" if assessed else None).items()
+        assess_page = f"assess/{plan.slug}.html" if assessed else None
+        yield from render_plan(env, plan, ["html"], assess_page=assess_page).items()
     if assessed:
         yield from _assessment_pages(env, publication)
     for team in teams:
