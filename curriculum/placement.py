@@ -24,12 +24,20 @@ except where noted.
 
 Modules are bits of Python ints, so a set of modules is one int and each
 question costs a few big-int operations per module.
+
+The site's self-assessment page asks the same questions in the browser:
+templates/site/assess.js mirrors `next_question` and `placement` operation
+for operation, on the data `browser_data` gives it. So that the two cannot
+disagree, floats are added up in a fixed order (not with `sum`, which
+Python 3.12 compensates), exp and log come from `portable_math` (the C
+library and JavaScript differ in the last bit), and scores are compared as
+integers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -39,6 +47,7 @@ import yaml
 from .limits import MAX_HOURS_PER_WEEK
 from .model import Catalog, Module, Profile
 from .plan import choose_path
+from .portable_math import exp, expm1, log, log2
 
 # How likely a module is among the most advanced things a person can do,
 # relative to others: basic levels and the general-purpose stages more so.
@@ -58,6 +67,9 @@ NEGLIGIBLE = 1e-9
 # beyond it (rare: many open yes answers at once) they are taken as
 # independent, since inclusion-exclusion then cancels to rounding noise.
 MAX_EXACT_DEMANDS = 5
+# Scores are compared in units of 1e-9, rounded to the nearest: float noise
+# never decides a tie, and integers compare alike in every language.
+SCORE_SCALE = 1e9
 
 
 @dataclass(frozen=True)
@@ -100,7 +112,7 @@ class LearnerKind:
     frontier: tuple[float, ...]
 
     @cached_property
-    def _weight_classes(self) -> tuple[tuple[float, int], ...]:
+    def weight_classes(self) -> tuple[tuple[float, int], ...]:
         """(-log(1 - frontier), the modules with it): the weight of a set is
         a few popcounts, not a loop over its modules."""
         classes: dict[float, int] = {}
@@ -111,7 +123,7 @@ class LearnerKind:
 
     def weight(self, modules: int) -> float:
         """-log of the chance that none of `modules` is a frontier."""
-        return sum(weight * (modules & members).bit_count() for weight, members in self._weight_classes)
+        return _add_up(weight * (modules & members).bit_count() for weight, members in self.weight_classes)
 
 
 @dataclass(frozen=True)
@@ -192,17 +204,17 @@ def next_question(quiz: Questionnaire, answers: Mapping[str, bool]) -> Module | 
     if not undecided:
         return None
     candidates = undecided & quiz.assumed or undecided
-    best_score, best = -1.0, -1
+    best_score, best = -1, -1
     for i, score in _scores(quiz, known, unknown, candidates):
         if score > best_score:  # ties keep the earlier module
             best_score, best = score, i
     return quiz.modules[best]
 
 
-def _scores(quiz: Questionnaire, known: int, unknown: int, candidates: int) -> Iterator[tuple[int, float]]:
+def _scores(quiz: Questionnaire, known: int, unknown: int, candidates: int) -> Iterator[tuple[int, int]]:
     """(module, score) for each candidate, in questionnaire order: the
     chance it is on the edge of what the person knows plus the bits its
-    answer tells."""
+    answer tells, in units of 1 / SCORE_SCALE."""
     undecided = quiz.everything & ~(known | unknown)
     possible = quiz.everything & ~unknown  # where frontiers may be
     # Each yes answer demands a frontier at or above its module (the answers
@@ -216,7 +228,7 @@ def _scores(quiz: Questionnaire, known: int, unknown: int, candidates: int) -> I
         met = _log_meets_all(kind, open_demands)
         if met > -math.inf:  # else too unlikely to compute: it has no say
             kinds.append((share, kind, met))
-    total = sum(share for share, _, _ in kinds) or 1.0
+    total = _add_up(share for share, _, _ in kinds) or 1.0
     for i in _bits(candidates):
         bit = 1 << i
         above = quiz.descendants[i] & possible  # a frontier here makes the module known
@@ -227,25 +239,25 @@ def _scores(quiz: Questionnaire, known: int, unknown: int, candidates: int) -> I
         for share, kind, met in kinds:
             share /= total
             none_above = -kind.weight(above)
-            p_unknown += share * math.exp(none_above + _log_meets_all(kind, beside) - met)
-            p_top += share * kind.frontier[i] * math.exp(
+            p_unknown += share * exp(none_above + _log_meets_all(kind, beside) - met)
+            p_top += share * kind.frontier[i] * exp(
                 none_above + kind.weight(bit) + _log_meets_all(kind, not_through) - met)
             # Unknown with every prerequisite known.
-            p_first_unknown += share * math.exp(none_above + _log_meets_all(kind, beside + open_parents) - met)
+            p_first_unknown += share * exp(none_above + _log_meets_all(kind, beside + open_parents) - met)
         p_known = min(1.0, max(0.0, 1.0 - p_unknown))
-        yield i, round(p_top + p_first_unknown + _entropy(p_known), 9)  # rounded: float noise never decides a tie
+        yield i, math.floor((p_top + p_first_unknown + _entropy(p_known)) * SCORE_SCALE + 0.5)
 
 
 def _posterior(quiz: Questionnaire, unknown: int, demands: list[int]) -> list[tuple[float, LearnerKind]]:
     """(weight given the answers, kind) for each kind of learner that is
     not negligible: its prior share times the chance of the answers (no
     frontier among the unknown modules, every yes demand met)."""
-    logs = [math.log(kind.share) - kind.weight(unknown) + _log_meets_all(kind, demands) for kind in quiz.kinds]
+    logs = [log(kind.share) - kind.weight(unknown) + _log_meets_all(kind, demands) for kind in quiz.kinds]
     top = max(logs)
     if top == -math.inf:  # every kind too unlikely to compute: keep the prior
         return [(kind.share, kind) for kind in quiz.kinds]
-    weights = [math.exp(value - top) for value in logs]
-    total = sum(weights)
+    weights = [exp(value - top) for value in logs]
+    total = _add_up(weights)
     return [(weight / total, kind) for weight, kind in zip(weights, quiz.kinds) if weight / total >= NEGLIGIBLE]
 
 
@@ -253,7 +265,9 @@ def _log_meets_all(kind: LearnerKind, demands: list[int]) -> float:
     """The log of the chance that each set in `demands` holds a frontier: a
     sum over groups of overlapping sets, each group by inclusion-exclusion."""
     kept: list[int] = []
-    for demand in sorted(set(demands), key=int.bit_count):
+    # Smallest first, then by value: a set's order, which JavaScript cannot
+    # reproduce, would change how the floats add up.
+    for demand in sorted(set(demands), key=lambda demand: (demand.bit_count(), demand)):
         if not demand:
             return -math.inf
         if not any(smaller & ~demand == 0 for smaller in kept):  # a superset is met when its subset is
@@ -262,7 +276,7 @@ def _log_meets_all(kind: LearnerKind, demands: list[int]) -> float:
     for group in _overlapping_groups(kept):
         if len(group) == 1 or len(group) > MAX_EXACT_DEMANDS:
             for demand in group:
-                log_chance += math.log(-math.expm1(-kind.weight(demand)))
+                log_chance += log(-expm1(-kind.weight(demand)))
             continue
         total = 0.0
         for subset in range(1 << len(group)):
@@ -271,10 +285,10 @@ def _log_meets_all(kind: LearnerKind, demands: list[int]) -> float:
                 if subset >> j & 1:
                     union |= demand
                     sign = -sign
-            total += sign * math.exp(-kind.weight(union))
+            total += sign * exp(-kind.weight(union))
         if total <= 0.0:  # rounding: the chance is too small to tell from none
             return -math.inf
-        log_chance += math.log(total)
+        log_chance += log(total)
     return log_chance
 
 
@@ -291,7 +305,15 @@ def _overlapping_groups(sets: list[int]) -> list[list[int]]:
 
 
 def _entropy(p: float) -> float:
-    return 0.0 if p <= 0.0 or p >= 1.0 else -(p * math.log2(p) + (1 - p) * math.log2(1 - p))
+    return 0.0 if p <= 0.0 or p >= 1.0 else -(p * log2(p) + (1 - p) * log2(1 - p))
+
+
+def _add_up(values: Iterable[float]) -> float:
+    """Left to right, as JavaScript adds."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
 
 
 def placement(quiz: Questionnaire, answers: Mapping[str, bool]) -> Placement:
@@ -307,6 +329,28 @@ def placement(quiz: Questionnaire, answers: Mapping[str, bool]) -> Placement:
         hours_saved=round(sum(quiz.modules[i].hours for i in _bits(known & quiz.on_path)), 6),
         missing_assumed=tuple(quiz.modules[i].id for i in _bits(missing)),
     )
+
+
+def browser_data(quiz: Questionnaire) -> dict:
+    """What templates/site/assess.js needs to ask the questions
+    `next_question` asks and to place as `placement` does: the graph and the
+    prior as data (a set of modules as a hexadecimal number, bit i for
+    module i), the constants the choice uses, and each module's id as an
+    item of a YAML flow list (as `team_snippet` writes it)."""
+    return {
+        "role": quiz.role,
+        "size": quiz.size,
+        "constants": {"negligible": NEGLIGIBLE, "max_exact_demands": MAX_EXACT_DEMANDS, "score_scale": SCORE_SCALE},
+        "modules": [{"id": module.id, "title": module.title, "hours": module.hours,
+                     "yaml": _flow_list([module.id])[1:-1]} for module in quiz.modules],
+        "on_path": f"{quiz.on_path:x}",
+        "ancestors": [f"{members:x}" for members in quiz.ancestors],
+        "descendants": [f"{members:x}" for members in quiz.descendants],
+        "parents": [f"{members:x}" for members in quiz.parents],
+        "kinds": [{"share": kind.share, "frontier": list(kind.frontier),
+                   "weight_classes": [[weight, f"{members:x}"] for weight, members in kind.weight_classes]}
+                  for kind in quiz.kinds],
+    }
 
 
 def team_snippet(result: Placement) -> str:

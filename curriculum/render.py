@@ -295,11 +295,12 @@ def _period_title(period: str, key, start: dt.date | None) -> str:
 
 def render_plan(
     env: jinja2.Environment, plan: Plan, formats: Iterable[str], name: str | None = None,
-    team_member: dict[str, Any] | None = None,
+    team_member: dict[str, Any] | None = None, assess_page: str | None = None,
 ) -> dict[str, str | bytes]:
     """The syllabus in each format, as `NAME.FORMAT` (NAME defaults to ROLE-SIZE);
     `team_member` (see `member_view`) adds how a team schedule differs from
-    the solo plan."""
+    the solo plan; `assess_page` is the static site's self-assessment for
+    the path, which the HTML syllabus links."""
     pages = {}
     outline = syllabus_outline(plan)
     for fmt in formats:
@@ -307,7 +308,8 @@ def render_plan(
         if fmt == "json":
             pages[page] = to_json(plan_document(plan))
         else:
-            pages[page] = _render_as(env, "syllabus", fmt, plan=plan, team_member=team_member, outline=outline)
+            pages[page] = _render_as(env, "syllabus", fmt, plan=plan, team_member=team_member, outline=outline,
+                                     assess_page=assess_page)
     return pages
 
 

@@ -86,8 +86,8 @@ def run(command: list, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The built-in catalog in Markdown and HTML under out/, the example team
-    under team/ (and re-planned from its progress under replanned/), and the static site's home, module index and a module page
-    under site/ (copied flat: their links are not followed here)."""
+    under team/ (and re-planned from its progress under replanned/), and the static site's home, module index, a module page
+    and a self-assessment under site/ (copied flat: their links are not followed here)."""
     root = tmp_path_factory.mktemp("quality")
     assert main(["-q", "build", "-o", str(root / "out"), "--format", "md", "html"]) == 0
     assert main(["-q", "team", str(TEAM_EXAMPLE), "-o", str(root / "team")]) == 0
@@ -100,7 +100,9 @@ def built(tmp_path_factory) -> Path:
     site = root / "site-build"
     assert main(["-q", "publish", "--target", "site", "-o", str(site)]) == 0
     (root / "site").mkdir()
-    for name in ("index.html", "modules/index.html", "modules/sklearn-baselines.html"):
+    # The self-assessment copied flat runs without its scripts: the page as it is without JavaScript
+    # (tests/test_assess_web.py checks it with its questions and its result).
+    for name in ("index.html", "modules/index.html", "modules/sklearn-baselines.html", "assess/ml-engineer-small.html"):
         text = (site / name).read_text(encoding="utf-8")
         (root / "site" / name.replace("/", "-")).write_text(text, encoding="utf-8")
     return root

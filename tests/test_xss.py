@@ -168,7 +168,8 @@ def pages(tmp_path_factory):
     assert main(["-q", "publish", "--target", "site", "--modules", str(catalog), "--team", str(team_file),
                  "-o", str(site)]) == 0
     found = (sorted(out.glob("*.html")) + sorted(team_out.glob("*.html")) + rendered
-             + [site / "index.html", site / "modules" / "index.html", site / "modules" / "xss-3.html"])
+             + [site / "index.html", site / "modules" / "index.html", site / "modules" / "xss-3.html",
+                site / "assess" / "xss-role-small.html"])
     assert any(p.name == "xss-role-small.html" for p in found)
     assert {"build--xss-role-small.pm.html", "build--xss-role-small.cm.html", "team--index.cm.html",
             "git-wiki--Home.pm.html", "mkdocs-build--xss-role-small.html"} <= {p.name for p in rendered}
@@ -182,8 +183,9 @@ def test_corpus_is_large_enough():
     assert any("\n" in payload for payload in PAYLOADS)
 
 
-# The static site's own search: script files only, never inline code.
-OUR_SCRIPTS = {"search.js", "search-index.js", "../search.js", "../search-index.js"}
+# The static site's own search and self-assessment: script files only, never inline code.
+OUR_SCRIPTS = {"search.js", "search-index.js", "../search.js", "../search-index.js", "../assess.js",
+               "xss-role-small.js"}
 
 
 class _Audit(HTMLParser):
@@ -275,7 +277,7 @@ AUDIT = """(inlineScripts) => {
   const found = [];
   for (const el of document.querySelectorAll('*')) {
     const tag = el.tagName.toLowerCase();
-    const ours = (tag === 'script' && /^(\\.\\.\\/)?search(-index)?\\.js$/.test(el.getAttribute('src') || '') && !el.textContent.trim())
+    const ours = (tag === 'script' && /^(\\.\\.\\/)?(search(-index)?|assess|xss-role-small)\\.js$/.test(el.getAttribute('src') || '') && !el.textContent.trim())
       || (tag === 'script' && !el.attributes.length && inlineScripts.includes(el.textContent.trim()))
       || (tag === 'form' && el.getAttribute('role') === 'search' && !el.hasAttribute('action'));
     if (!ours && ['script', 'iframe', 'object', 'embed', 'base', 'link', 'form'].includes(tag)) found.push(tag);
@@ -318,6 +320,18 @@ def test_no_script_runs_in_chromium(pages):
                 if page.locator("#search").count():  # the site's search shows hostile titles as text
                     page.fill("#search", "xss")
                     assert page.locator("#search-results li").count() > 0
+                    page.wait_for_timeout(100)
+                    assert dialogs == [] and page.evaluate("() => window.__xss") == [], page_file.name
+                if page.locator("#assess").count():  # the self-assessment: hostile titles as text, to the end
+                    answered = 0
+                    while page.locator("#assess-result").is_hidden() and answered < len(PAYLOADS):
+                        shown = page.locator(".assess-module:not([hidden])").get_attribute("data-module")
+                        title = page.locator("#assess-question-title").text_content()
+                        assert title == f"T {PAYLOADS[int(shown.removeprefix('xss-'))]}"  # as text, not markup
+                        page.keyboard.press("ny"[answered % 2])
+                        answered += 1
+                    assert answered > 0 and page.locator("#assess-result").is_visible()
+                    assert page.locator("#assess-snippet").text_content().startswith("knows: ")
                     page.wait_for_timeout(100)
                     assert dialogs == [] and page.evaluate("() => window.__xss") == [], page_file.name
                 if page.locator("#people-filter").count():  # a large team's table: hostile names as text

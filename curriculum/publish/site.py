@@ -1,12 +1,16 @@
 """The static site target: HTML pages viewable from the file system or any
-static host, with a search that runs in the browser."""
+static host, with a search and a self-assessment that run in the browser."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 
+import jinja2
+
+from ..graph import check_graph
 from ..model import STAGES
+from ..placement import browser_data, questionnaire
 from ..render import _render, index_grid, make_environment, render_plan, render_team
 from . import Publication, _team_exports, team_folders
 
@@ -14,8 +18,9 @@ from . import Publication, _team_exports, team_folders
 def site_pages(publication: Publication) -> Iterator[tuple[str, str]]:
     """A static HTML site viewable from the file system or any static host:
     a home page by role and size, every syllabus, each team with its members,
-    a page per module, and a search over module titles and outcomes that runs
-    in the browser."""
+    a page per module, a search over module titles and outcomes that runs
+    in the browser, and with the catalog a self-assessment per role and size
+    (`curriculum assess` in the browser)."""
     plans, teams = publication.plans, publication.teams
     env = make_environment(publication.templates)
     modules = {}
@@ -28,10 +33,14 @@ def site_pages(publication: Publication) -> Iterator[tuple[str, str]]:
                 modules.setdefault(step.module.id, step.module)
     modules = dict(sorted(modules.items()))
     folders = dict(zip((team.team.name for team in teams), team_folders(teams)))
+    assessed = publication.catalog is not None
     yield "index.html", _render(env, "site/home.html.j2", teams=teams, team_folders=folders, modules=modules,
-                                root="", **index_grid(plans))
+                                root="", assessed=assessed, **index_grid(plans))
     for plan in plans:
-        yield from render_plan(env, plan, ["html"]).items()
+        assess_page = f"assess/{plan.slug}.html" if assessed else None
+        yield from render_plan(env, plan, ["html"], assess_page=assess_page).items()
+    if assessed:
+        yield from _assessment_pages(env, publication)
     for team in teams:
         for name, text in render_team(env, team, ["html"]):
             yield f"teams/{folders[team.team.name]}/{name}", text
@@ -54,9 +63,30 @@ def site_pages(publication: Publication) -> Iterator[tuple[str, str]]:
             in_paths=[plan for plan in plans if any(s.module.id == module.id for s in plan.steps)],
         )
     index = [{"id": m.id, "title": m.title, "text": " ".join([m.title, *m.outcomes]).lower()} for m in modules.values()]
-    # JSON inside a script file: "<" escaped so no text can close or open a tag.
-    data = json.dumps(index, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    yield "search-index.js", f"window.CURRICULUM_SEARCH = {data};\n"
+    yield "search-index.js", _data_script("CURRICULUM_SEARCH", index)
     yield "search.js", env.loader.get_source(env, "site/search.js")[0]
+
+
+def _assessment_pages(env: jinja2.Environment, publication: Publication) -> Iterator[tuple[str, str]]:
+    """For each role and size, `curriculum assess` as a page: the modules'
+    text on the page, the questionnaire's data in a script beside it, and
+    the questions chosen by assess.js, which mirrors placement.py."""
+    graph, _ = check_graph(publication.catalog)  # checked when the catalog was loaded
+    for plan in publication.plans:
+        quiz = questionnaire(publication.catalog, graph, plan.role.id, plan.size.id)
+        on_path = quiz.on_path.bit_count()
+        yield f"assess/{plan.slug}.html", _render(
+            env, "site/assess.html.j2", plan=plan, quiz=quiz, on_path=on_path, assumed=len(quiz.modules) - on_path,
+            data_script=f"{plan.slug}.js")
+        yield f"assess/{plan.slug}.js", _data_script("CURRICULUM_ASSESS", browser_data(quiz))
+    yield "assess.js", env.loader.get_source(env, "site/assess.js")[0]
+
+
+def _data_script(name: str, data) -> str:
+    """A script file that sets window.NAME to `data`: works from the file
+    system, where a page cannot fetch a JSON file beside it. "<" is escaped
+    so that no text can close or open a tag."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return f"window.{name} = {text};\n"
 
 
