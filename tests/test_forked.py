@@ -36,30 +36,46 @@ def as_text(pages):
     return [(name, text.decode() if isinstance(text, bytes) else text) for name, text in pages]
 
 
-def no_children_left() -> bool:
+@pytest.fixture
+def forks(monkeypatch):
+    """The pids of the copies `render_split` forks."""
+    pids, real_fork = [], os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(forked.os, "fork", fork)
+    return pids
+
+
+def reaped(pid: int) -> bool:
+    """The copy has ended and been waited for: no zombie, no process left."""
     try:
-        os.waitpid(-1, os.WNOHANG)
+        os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         return True
     return False
 
 
-def test_pages_come_in_order_and_most_from_the_copy():
+def test_pages_come_in_order_and_most_from_the_copy(forks):
     count = forked.FEW + 21
     pages = list(forked.render_split(count, pages_of(count)))
     assert as_text(pages) == [page for index in range(count) for page in pages_of(count)(index)]
     from_copy = {name for name, text in pages if isinstance(text, bytes)}
     assert len(from_copy) > len(pages) // 2  # the copy did most of the work
-    assert no_children_left()
+    assert len(forks) == 1 and reaped(forks[0])
 
 
-def test_a_small_team_is_rendered_in_one_process():
+def test_a_small_team_is_rendered_in_one_process(forks):
     pages = list(forked.render_split(forked.FEW - 1, pages_of(forked.FEW)))
-    assert all(isinstance(text, str) for _, text in pages)
+    assert all(isinstance(text, str) for _, text in pages) and forks == []
 
 
 @pytest.mark.parametrize("fail_at", [1, forked.KEPT_EVERY, forked.FEW + 3])
-def test_an_error_surfaces_as_without_the_fork(fail_at):
+def test_an_error_surfaces_as_without_the_fork(fail_at, forks):
     count = forked.FEW + 10
     received = []
     with pytest.raises(CurriculumError, match=f"module {fail_at} is broken"):
@@ -67,15 +83,15 @@ def test_an_error_surfaces_as_without_the_fork(fail_at):
             received.append(name)
     # Every page before the broken one came, in order; none after it.
     assert received == [f"p{i}.{fmt}" for i in range(fail_at) for fmt in ("md", "html")]
-    assert no_children_left()
+    assert len(forks) == 1 and reaped(forks[0])
 
 
-def test_stopping_early_ends_the_copy():
+def test_stopping_early_ends_the_copy(forks):
     count = forked.FEW * 5
     pages = forked.render_split(count, pages_of(count))
     next(pages), next(pages), next(pages)
     pages.close()  # as the writer does on an error or an interrupt
-    assert no_children_left()
+    assert len(forks) == 1 and reaped(forks[0])
 
 
 @pytest.fixture(scope="module")
